@@ -1,0 +1,76 @@
+"""Layer 4 — ``compile()`` and the forward cache.
+
+Without a cache, every ``forward()`` recomputes the whole subtree, and every
+``grad()`` during backpropagation calls ``forward()`` again: a tree of n nodes
+costs O(n^2) op evaluations per training step. ``compile()`` does the one-off
+work once: it finds and names the inputs, links every node to its parents, and
+switches on caching. From then on a node keeps its value until a leaf below it
+changes; changing a leaf marks every node above it invalid (and stops early
+at nodes already invalid), and the next ``forward()`` recomputes just those.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from treeprop.graph import postorder
+from treeprop.nodes import Input, Leaf
+
+if TYPE_CHECKING:
+    from treeprop.nodes import Computation
+
+
+def compile_cached(model: Computation) -> Computation:
+    """Name the inputs, link parents, check for cycles, and switch caching on."""
+    order = postorder(model)  # raises CycleError with the cycle's names
+    _check_outputs_at_root(model, order)
+    inside = {id(n) for n in order}
+    for node in order:
+        # keep links to parents in *other* compiled models sharing this node
+        node._parents = [p for p in node._parents if id(p) not in inside]
+    for node in order:
+        for child in node.children:
+            child._parents.append(node)
+        if not isinstance(node, Leaf):
+            node._cached = True
+            node._valid = False
+    model.inputs = name_inputs([n for n in order if isinstance(n, Input)])
+    return model
+
+
+def name_inputs(inputs: list[Input]) -> list[Input]:
+    """Give unnamed inputs the names x0, x1, ... (skipping names already taken)."""
+    taken = {n.name for n in inputs if n.name}
+    counter = 0
+    for node in inputs:
+        if node.name:
+            continue
+        while f"x{counter}" in taken:
+            counter += 1
+        node.name = f"x{counter}"
+        taken.add(node.name)
+    return inputs
+
+
+def decompile(model: Computation) -> Computation:
+    """Switch the cache off again: back to the plain recursion (the baseline)."""
+    for node in postorder(model):
+        if not isinstance(node, Leaf):
+            node._cached = False
+            node._valid = False
+    return model
+
+
+def _check_outputs_at_root(model: Computation, order: list) -> None:
+    from treeprop.macros import Macro
+    from treeprop.outputs import is_vector
+
+    for node in order:
+        if isinstance(node, Macro):
+            continue  # a macro passes its expansion's value through unchanged
+        for child in node.children:
+            if is_vector(child):
+                raise TypeError(
+                    f"{child.label()} returns a list, so it can only be the root of a "
+                    f"model, not a child of {node.label()}; use its scalar parts instead"
+                )

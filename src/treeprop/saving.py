@@ -1,0 +1,159 @@
+"""Layer 9 — save a trained model to JSON and load it back.
+
+The file lists the nodes children-first, each with its class, its settings
+and its children as indices, so shared nodes stay shared. Loading only builds
+classes that are already defined (treeprop's own and any subclass the program
+has imported): a file cannot make Python import or run anything.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from treeprop.errors import TreepropError
+from treeprop.graph import postorder
+from treeprop.nodes import Leaf, NeuralNetNode
+
+FORMAT = "treeprop-model"
+VERSION = 1
+_SKIP = {"children", "gradient", "_grad_tick", "macro", "_cached", "_valid", "_value",
+         "_parents", "_changed_tick", "inputs"}
+
+
+class ModelFileError(TreepropError, ValueError):
+    """The file is not a treeprop model this version can read."""
+
+
+def _classes() -> dict[str, type]:
+    found: dict[str, type] = {}
+    stack = [NeuralNetNode]
+    while stack:
+        cls = stack.pop()
+        found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        stack.extend(cls.__subclasses__())
+    return found
+
+
+def to_dict(model: NeuralNetNode) -> dict[str, Any]:
+    """The model as plain JSON-ready data."""
+    order = postorder(model)
+    index = {id(n): i for i, n in enumerate(order)}
+    nodes = []
+    for node in order:
+        cls = type(node)
+        entry: dict[str, Any] = {"type": f"{cls.__module__}.{cls.__qualname__}",
+                                 "children": [index[id(c)] for c in node.children]}
+        if isinstance(node, Leaf):
+            entry["value"] = node.value
+        for key, v in vars(node).items():
+            if key in _SKIP:
+                continue
+            entry.setdefault("fields", {})[key] = _encode(v, index)
+        nodes.append(entry)
+    return {"format": FORMAT, "version": VERSION, "root": index[id(model)], "nodes": nodes}
+
+
+def _encode(v: Any, index: dict[int, int]) -> Any:
+    if isinstance(v, NeuralNetNode):
+        return {"node": index.get(id(v))}
+    if isinstance(v, (list, tuple)) and v and all(isinstance(x, NeuralNetNode) for x in v):
+        return {"nodes": [index.get(id(x)) for x in v]}
+    if isinstance(v, type):
+        return {"class": f"{v.__module__}.{v.__qualname__}"}
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v
+    if isinstance(v, (list, tuple)) and all(isinstance(x, (int, float, str)) for x in v):
+        return list(v)
+    raise TypeError(f"cannot save a field of type {type(v).__name__}")
+
+
+def from_dict(data: Any) -> NeuralNetNode:
+    """Rebuild a model from :func:`to_dict` data, checking everything."""
+    from treeprop.macros import Macro, tag_members
+
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelFileError("this is not a treeprop model file")
+    if data.get("version") != VERSION:
+        raise ModelFileError(f"model file version {data.get('version')!r}; this treeprop "
+                             f"reads version {VERSION}")
+    entries = data.get("nodes")
+    if not isinstance(entries, list) or not entries:
+        raise ModelFileError("the model file lists no nodes")
+    classes = _classes()
+    built: list[NeuralNetNode] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ModelFileError(f"node {i} is not an object")
+        cls = classes.get(entry.get("type"))
+        if cls is None:
+            raise ModelFileError(f"node {i} has unknown type {entry.get('type')!r}")
+        kids = entry.get("children", [])
+        if not isinstance(kids, list) or any(
+            not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < i for k in kids
+        ):
+            raise ModelFileError(f"node {i} has bad children {kids!r}: each must be an "
+                                 "earlier node's index")
+        node = cls.__new__(cls)
+        node.name = None
+        NeuralNetNode.__init__(node, children=[built[k] for k in kids])
+        if issubclass(cls, Leaf):
+            value = entry.get("value")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value):
+                raise ModelFileError(f"node {i} has a bad value {value!r}")
+            node._value, node._valid, node._cached, node._changed_tick = float(value), True, \
+                True, 0
+        fields = entry.get("fields", {})
+        if not isinstance(fields, dict):
+            raise ModelFileError(f"node {i} has bad fields")
+        for key, v in fields.items():
+            if not isinstance(key, str) or key.startswith("__") or key in _SKIP:
+                raise ModelFileError(f"node {i} has a forbidden field {key!r}")
+            setattr(node, key, _decode(v, built, classes, i))
+        if not hasattr(node, "inputs"):
+            node.inputs = None
+        built.append(node)
+    root = data.get("root")
+    if not isinstance(root, int) or isinstance(root, bool) or not 0 <= root < len(built):
+        raise ModelFileError(f"bad root index {root!r}")
+    for node in built:
+        if isinstance(node, Macro):
+            tag_members(node)
+    return built[root]
+
+
+def _decode(v: Any, built: list[NeuralNetNode], classes: dict[str, type], i: int) -> Any:
+    if isinstance(v, dict):
+        if "node" in v:
+            return _ref(v["node"], built, i)
+        if "nodes" in v and isinstance(v["nodes"], list):
+            return [_ref(k, built, i) for k in v["nodes"]]
+        if "class" in v and v["class"] in classes:
+            return classes[v["class"]]
+        raise ModelFileError(f"node {i} has a field it cannot read: {v!r}")
+    return v
+
+
+def _ref(k: Any, built: list[NeuralNetNode], i: int) -> NeuralNetNode:
+    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < len(built):
+        raise ModelFileError(f"node {i} refers to node {k!r}, which is not before it")
+    return built[k]
+
+
+def save(model: NeuralNetNode, path: str | Path) -> None:
+    """Write the model (structure and every value) to a JSON file."""
+    Path(path).write_text(json.dumps(to_dict(model), indent=1))
+
+
+def load(path: str | Path) -> NeuralNetNode:
+    """Read a model written by :func:`save`."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as err:
+        raise ModelFileError(f"{path} is not valid JSON: {err}") from None
+    return from_dict(data)

@@ -1,0 +1,144 @@
+"""Layer 3 — training: predict, compare with the target, backpropagate, repeat.
+
+``train_model`` is the course's loop: for every epoch and every sample it
+predicts, adds the loss to the epoch's total and calls ``backward`` with the
+loss gradient, which makes every parameter take one SGD step.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from treeprop.errors import NonFiniteError
+from treeprop.nodes import Computation
+
+Sample = tuple[Sequence[float], Any]
+
+
+def set_learning_rate(model: Computation, learning_rate: float) -> None:
+    """Give every parameter below ``model`` the same learning rate."""
+    from treeprop.macros import parameters
+
+    for p in parameters(model):
+        p.learning_rate = learning_rate
+
+
+def train_model(
+    model: Computation,
+    loss_fn: Callable[[Any, Any], float],
+    loss_grad_fn: Callable[[Any, Any], Any] | None = None,
+    data: Sequence[Sample] | None = None,
+    epochs: int = 1000,
+    print_every: int | None = 100,
+    *,
+    learning_rate: float | None = None,
+    shuffle: bool = False,
+    seed: int | None = 0,
+    progress: bool = True,
+    callback: Callable[[int, float], Any] | None = None,
+) -> list[float]:
+    """Train ``model`` by per-sample SGD and return the mean loss of every epoch.
+
+    ``loss_fn`` may be a :class:`treeprop.losses.Loss`, which carries its own
+    gradient (then ``loss_grad_fn`` may be left out). ``print_every=None``
+    silences the printout and ``progress=False`` the progress bar.
+    ``callback(epoch, mean_loss)`` runs after each epoch; returning ``False``
+    stops training early.
+    """
+    if loss_grad_fn is not None and not callable(loss_grad_fn) and data is None:
+        loss_grad_fn, data = None, loss_grad_fn  # train_model(model, MSE, data)
+    if loss_grad_fn is None:
+        loss_grad_fn = getattr(loss_fn, "grad", None)
+        if loss_grad_fn is None:
+            raise TypeError("give loss_grad_fn, or a Loss that carries its gradient")
+    data = _check_data(data)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    if learning_rate is not None:
+        set_learning_rate(model, learning_rate)
+    order = list(range(len(data)))
+    rng = random.Random(seed)
+    history: list[float] = []
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in range(1, epochs + 1):
+            if shuffle:
+                rng.shuffle(order)
+            total = 0.0
+            for i in order:
+                x, y = data[i]
+                p = model.predict(x)
+                total += loss_fn(y, p)
+                model.backward(loss_grad_fn(y, p))
+            mean = total / len(data)
+            if not math.isfinite(mean):
+                raise NonFiniteError(
+                    f"the mean loss became {mean} in epoch {epoch}: training diverged "
+                    "(try a smaller learning rate)"
+                )
+            history.append(mean)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{mean:.4g}", refresh=False)
+            if print_every and epoch % print_every == 0:
+                _say(bar, f"epoch {epoch}: mean loss {mean:.6g}")
+            if callback is not None and callback(epoch, mean) is False:
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _check_data(data: Any) -> list[Sample]:
+    if data is None:
+        raise TypeError("train_model needs data: a list of (inputs, target) pairs")
+    data = list(data)
+    if not data:
+        raise ValueError("train_model got no data")
+    for k, sample in enumerate(data):
+        if not isinstance(sample, (tuple, list)) or len(sample) != 2:
+            raise ValueError(f"sample {k} is {sample!r}, not an (inputs, target) pair")
+    return data
+
+
+def _progress_bar(total: int, wanted: bool) -> Any:
+    if not wanted or total < 2:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit="epoch", leave=False)
+
+
+def _say(bar: Any, text: str) -> None:
+    if bar is not None:
+        bar.write(text)
+    else:
+        print(text)
+
+
+def evaluate(model: Computation, loss_fn: Callable[[Any, Any], float],
+             data: Sequence[Sample]) -> float:
+    """The mean loss over ``data`` without changing the model."""
+    data = _check_data(data)
+    return sum(loss_fn(y, model.predict(x)) for x, y in data) / len(data)
+
+
+def accuracy(model: Computation, data: Sequence[Sample], threshold: float = 0.5) -> float:
+    """Share of samples classified right: by threshold (one output) or argmax (several)."""
+    data = _check_data(data)
+    right = 0
+    for x, y in data:
+        p = model.predict(x)
+        if isinstance(p, list):
+            guess = max(range(len(p)), key=p.__getitem__)
+            label = y if isinstance(y, int) else max(range(len(y)), key=y.__getitem__)
+        else:
+            guess, label = int(p > threshold), int(y > threshold)
+        right += guess == label
+    return right / len(data)
+
+
