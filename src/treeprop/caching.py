@@ -35,6 +35,9 @@ def compile_cached(model: Computation) -> Computation:
             node._cached = True
             node._valid = False
     model.inputs = name_inputs([n for n in order if isinstance(n, Input)])
+    # backward walks root-first; keep that order so it is not rebuilt every step
+    # (compile again after changing the graph's structure)
+    model._topo = order[::-1]
     return model
 
 
@@ -58,6 +61,7 @@ def decompile(model: Computation) -> Computation:
         if not isinstance(node, Leaf):
             node._cached = False
             node._valid = False
+    model.__dict__.pop("_topo", None)
     return model
 
 

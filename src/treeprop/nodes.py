@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from treeprop.errors import (
     ArityError,
@@ -29,7 +29,7 @@ from treeprop.errors import (
     TreeTooDeepError,
 )
 
-Value = Union[float, list[float]]
+Value = float | list[float]
 
 # One seeded generator for every Parameter's starting value: runs repeat exactly.
 _rng = random.Random(0)
@@ -196,9 +196,11 @@ class NeuralNetNode:
         once per node, after every derivative is known. ``update=False`` only
         computes gradients.
         """
-        from treeprop.graph import topological_order
+        order = self.__dict__.get("_topo") if self._cached else None
+        if order is None:
+            from treeprop.graph import topological_order
 
-        order = topological_order(self)
+            order = topological_order(self)
         pending: dict[int, Any] = {id(self): derivative_from_parent}
         tick = now()
         for node in order:
