@@ -210,7 +210,8 @@ class NeuralNetNode:
             if node.children:
                 for child, share in node._child_derivatives(d):
                     key = id(child)
-                    pending[key] = pending.get(key, 0.0) + share
+                    # a macro standing for an Output passes a list on unchanged
+                    pending[key] = pending[key] + share if key in pending else share
         if update:
             for node in order:
                 node.on_backward(node.gradient)
