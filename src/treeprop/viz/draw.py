@@ -1,0 +1,256 @@
+"""Draw a tree with graphviz: values, gradients and the chain rule on the edges.
+
+``draw(model)`` returns a :class:`TreeDrawing`, a ``graphviz.Digraph`` that
+Jupyter shows inline. Node ids are ``n<postorder index>`` (children first, left
+to right), so the same tree always gets the same ids; the SVG elements carry
+them as ``id="tp_n3"`` and CSS classes such as ``tp_parameter`` and
+``tp_stale``. Without the ``dot`` program the drawing shows itself as a text
+tree with a one-line hint instead of failing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from treeprop.viz.model import EdgeView, NodeView, TreeView, describe, fmt
+from treeprop.viz.text import INSTALL_HINT, text_tree
+
+# Colour-blind safe pair (blue / orange) for the sign of a gradient.
+POSITIVE = "#2166ac"
+NEGATIVE = "#d95f02"
+ZERO = "#9e9e9e"
+STALE = "#b0b0b0"
+
+STYLES: dict[str, dict[str, str]] = {
+    "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d9f0d3"},
+    "parameter": {"shape": "box", "style": "filled", "fillcolor": "#fff3b0"},
+    "constant": {"shape": "box", "style": "filled,dotted", "fillcolor": "#eeeeee"},
+    "operation": {"shape": "ellipse", "style": "filled", "fillcolor": "#dde8f8"},
+    "output": {"shape": "hexagon", "style": "filled", "fillcolor": "#f6dbe6"},
+    "macro": {"shape": "box3d", "style": "filled", "fillcolor": "#e8ddf5"},
+}
+KIND_NAMES = {"input": "input", "parameter": "parameter", "constant": "constant",
+              "operation": "operation", "output": "output (list)", "macro": "macro"}
+
+
+class TreeDrawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that falls back to a text tree when ``dot`` is missing."""
+
+    #: the records the drawing was made from (see :mod:`treeprop.viz.model`)
+    view: TreeView | None = None
+    text: str = ""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **kwargs: Any) -> dict[str, Any]:
+        try:
+            bundle = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": f"{self.text}\n{INSTALL_HINT}"}
+        except graphviz.CalledProcessError as err:
+            first = (err.stderr or b"").decode(errors="replace").strip().splitlines()[:1]
+            why = f": {first[0]}" if first else ""
+            return {"text/plain": f"{self.text}\n(text drawing: graphviz's dot failed{why})"}
+        bundle.setdefault("text/plain", self.text)
+        return bundle
+
+    def svg(self) -> str:
+        """The drawing as an SVG string, or ``""`` when ``dot`` is missing."""
+        try:
+            return self.pipe(format="svg", encoding="utf-8")
+        except graphviz.ExecutableNotFound:
+            return ""
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def _esc(text: str) -> str:
+    """Escape user text for a DOT label where ``\\n`` separates lines."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def node_label(nv: NodeView, gradients: bool = True) -> str:
+    lines = [_esc(nv.title)]
+    if nv.kind == "macro" and nv.members > 1:
+        lines[0] += f" ({nv.members} nodes)"
+    if nv.error:
+        lines.append("error: " + _esc(nv.error[:40]))
+    elif nv.kind == "constant" and nv.title == "constant":
+        lines = [fmt(nv.value)]
+    else:
+        lines.append(f"value {fmt(nv.value)}")
+    if gradients and nv.gradient is not None:
+        lines.append(f"grad {fmt(nv.gradient)}" + (" (stale)" if nv.stale else ""))
+    return "\\n".join(lines)
+
+
+def _node_attrs(nv: NodeView) -> dict[str, str]:
+    attrs = dict(STYLES[nv.kind])
+    classes = [f"tp_node tp_{nv.kind}"]
+    if nv.stale:
+        attrs["style"] += ",dashed"
+        attrs["color"] = STALE
+        attrs["fontcolor"] = "#666666"
+        classes.append("tp_stale")
+    elif nv.gradient is not None:
+        classes.append("tp_has-grad")
+    if nv.error:
+        attrs["color"] = "#b2182b"
+        classes.append("tp_error")
+    attrs["id"] = f"tp_{nv.id}"
+    attrs["class"] = " ".join(classes)
+    return attrs
+
+
+def _edge_attrs(e: EdgeView, scale: float, gradients: bool, labels: bool) -> dict[str, str]:
+    attrs = {"id": f"tp_e-{e.child}-{e.parent}-{e.index}", "class": "tp_edge"}
+    if gradients and e.product is not None:
+        if e.stale:
+            attrs.update(color=STALE, style="dashed", penwidth="1")
+            attrs["class"] += " tp_stale"
+        else:
+            size = abs(e.product) / scale if scale > 0 else 0.0
+            colour = POSITIVE if e.product > 0 else NEGATIVE if e.product < 0 else ZERO
+            attrs.update(color=colour, penwidth=f"{1.0 + 4.0 * min(size, 1.0):.2f}")
+            attrs["class"] += " tp_pos" if e.product > 0 else " tp_neg" if e.product < 0 \
+                else " tp_zero"
+    if labels:
+        parts = []
+        if e.local is not None:
+            parts.append(f"local {fmt(e.local)}")
+        if gradients and e.product is not None:
+            if e.local is not None and e.incoming is not None and not isinstance(
+                    e.incoming, list):
+                parts.append(f"{fmt(e.incoming)} × {fmt(e.local)} = {fmt(e.product)}")
+            else:
+                parts.append(f"sends {fmt(e.product)}")
+            if e.stale:
+                parts.append("(stale)")
+        if e.count > 1:
+            parts.append(f"{e.count} edges")
+        if parts:
+            attrs["label"] = "\\n".join(parts)
+            attrs["fontsize"] = "9"
+            attrs["fontcolor"] = "#444444"
+    return attrs
+
+
+def legend_label(kinds: list[str], gradients: bool, stale: bool) -> str:
+    """An HTML-like table: one cell per node kind shown, then the edge colours."""
+    cells = []
+    for k in kinds:
+        colour = STYLES[k]["fillcolor"]
+        cells.append(f'<td bgcolor="{colour}">{KIND_NAMES[k]}</td>')
+    rows = [f"<tr>{''.join(cells)}</tr>"]
+    if gradients:
+        grad_cells = [
+            f'<td><font color="{POSITIVE}">━━ gradient &gt; 0</font></td>',
+            f'<td><font color="{NEGATIVE}">━━ gradient &lt; 0</font></td>',
+            "<td>wider = larger |gradient|</td>",
+        ]
+        if stale:
+            grad_cells.append(f'<td><font color="{STALE}">- - stale (inputs changed)</font></td>')
+        rows.append(f"<tr>{''.join(grad_cells)}</tr>")
+    return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+            f"{''.join(rows)}</table>>")
+
+
+def draw(
+    node: Any,
+    *,
+    gradients: bool = True,
+    edge_labels: bool = False,
+    collapse_macros: Any = False,
+    rankdir: str = "BT",
+    title: str | None = None,
+    legend: bool = True,
+    clusters: bool = True,
+    max_nodes: int | None = 250,
+    view: TreeView | None = None,
+) -> TreeDrawing:
+    """Draw the tree below ``node``; Jupyter shows the result inline.
+
+    Each box shows the operation (or an input's name), its forward value and,
+    once ``backward`` has run, its gradient; a gradient computed before an input
+    or parameter changed is marked ``(stale)`` and dashed. Edges point from a
+    child up to its parent; their colour (blue > 0, orange < 0) and width show
+    the sign and size of the derivative the chain rule sends along them.
+
+    ``edge_labels=True`` writes the local derivative and the chain-rule product
+    on every edge. ``collapse_macros=True`` draws each outermost macro (an MLP,
+    a Linear layer) as one box; ``"inner"`` collapses only the innermost macros
+    (the layers of an MLP); ``False`` draws every elementary node, framing each
+    macro's nodes. An expanded drawing that would have more than ``max_nodes``
+    boxes collapses its innermost macros instead (and says so in the title), so
+    ``draw(MLP([2, 16, 16, 1]))`` stays readable; ``max_nodes=None`` never
+    collapses on its own. ``rankdir`` is graphviz's direction ("BT": root on top).
+    Drawing evaluates the tree (``forward``) but never runs ``backward``.
+    """
+    if view is None:
+        view = describe(node, collapse_macros=collapse_macros, gradients=gradients,
+                        local_derivatives=edge_labels)
+        if max_nodes is not None and len(view.nodes) > max_nodes and view.clusters:
+            full = len(view.nodes)
+            view = describe(node, collapse_macros="inner", gradients=gradients,
+                            local_derivatives=edge_labels)
+            note = (f"{full} nodes: layers drawn as boxes "
+                    "(collapse_macros=False, max_nodes=None draws every node)")
+            title = f"{title}\n{note}" if title else note
+    g = TreeDrawing(name="treeprop", format="svg")
+    g.view = view
+    g.text = text_tree(node, view=view)
+    big = len(view.nodes) > 60
+    g.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.15" if big else "0.25",
+           ranksep="0.3" if big else "0.4", bgcolor="white")
+    if title:
+        g.attr(label=_esc(title).replace("\n", "\\n"), labelloc="t", fontsize="12")
+    g.attr("node", fontname="Helvetica", fontsize="9" if big else "10", height="0.3",
+           margin="0.06,0.03")
+    g.attr("edge", arrowsize="0.6", color="#555555")
+
+    # frames for expanded macros, innermost first so they can nest
+    framed = clusters and bool(view.clusters)
+    frames: dict[int, graphviz.Digraph] = {}
+    if framed:
+        for key, (macro, _outer) in view.clusters.items():
+            number = len(frames)
+            frame = graphviz.Digraph(name=f"cluster_{number}")
+            label = _esc(view_title(macro))
+            frame.attr(label=label, style="rounded,dashed", color="#9467bd", fontsize="10",
+                       fontcolor="#6a3d9a", id=f"tp_frame-{number}")
+            frames[key] = frame
+    for nv in view.nodes:
+        target = frames.get(id(nv.cluster)) if framed and nv.cluster is not None else None
+        (target or g).node(nv.id, node_label(nv, gradients), **_node_attrs(nv))
+    if framed:
+        depth = {}
+        for key, (macro, _outer) in view.clusters.items():
+            d, m = 0, macro.macro
+            while m is not None:
+                d, m = d + 1, m.macro
+            depth[key] = d
+        for key in sorted(frames, key=lambda k: -depth[k]):
+            macro, outer = view.clusters[key]
+            parent = frames.get(id(outer)) if outer is not None else None
+            (parent or g).subgraph(frames[key])
+
+    scale = max((abs(e.product) for e in view.edges
+                 if e.product is not None and not e.stale), default=0.0)
+    for e in view.edges:
+        g.edge(e.child, e.parent, **_edge_attrs(e, scale, gradients, edge_labels))
+
+    if legend:
+        kinds = [k for k in STYLES if any(nv.kind == k for nv in view.nodes)]
+        has_grad = gradients and any(e.product is not None for e in view.edges)
+        any_stale = any(nv.stale for nv in view.nodes)
+        g.node("legend", legend_label(kinds, has_grad, any_stale), shape="plaintext",
+               fontsize="9", id="tp_legend", **{"class": "tp_legend"})
+    return g
+
+
+def view_title(macro: Any) -> str:
+    from treeprop.viz.model import macro_title
+
+    return macro_title(macro)

@@ -1,0 +1,352 @@
+"""What a drawing shows, worked out once and independent of how it is drawn.
+
+:func:`describe` walks a tree and returns plain records (:class:`NodeView`,
+:class:`EdgeView`): which nodes are visible, their ids, kinds, values,
+gradients and staleness, and what flows along each edge. The graphviz drawing
+(:mod:`treeprop.viz.draw`), the text tree (:mod:`treeprop.viz.text`) and the
+widgets all read these records, so they always agree.
+
+Nothing here changes the model: values come from ``forward()`` on compiled
+(cached) nodes and from each node's ``op`` otherwise; no ``backward`` runs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from treeprop.graph import postorder
+from treeprop.macros import Macro
+from treeprop.nodes import Constant, Input, Leaf, NeuralNetNode, Parameter
+from treeprop.outputs import Output
+
+# Short symbols shown next to an operation's class name.
+SYMBOLS = {
+    "Add": "+",
+    "Multiply": "×",
+    "Divide": "÷",
+    "Negate": "−x",
+    "Exp": "eˣ",
+    "Log": "ln",
+    "Sigmoid": "σ",
+}
+
+
+@dataclass
+class NodeView:
+    """One box of a drawing: a node, or a collapsed macro standing for many."""
+
+    id: str
+    kind: str  # "input" | "parameter" | "constant" | "operation" | "output" | "macro"
+    title: str
+    node: Any
+    value: Any = None
+    error: str | None = None
+    gradient: Any = None
+    stale: bool = False
+    members: int = 1  # how many nodes a collapsed macro stands for
+    cluster: Any = None  # the macro whose frame holds this node (expanded drawings)
+
+
+@dataclass
+class EdgeView:
+    """An arrow child -> parent, with what the chain rule sends along it."""
+
+    child: str
+    parent: str
+    index: int  # position of the child among the parent's children (-1 if merged)
+    local: float | None = None  # d(parent)/d(child), when it is one number
+    incoming: Any = None  # the parent's gradient
+    product: float | None = None  # incoming x local: the child's share of the gradient
+    stale: bool = False
+    count: int = 1  # how many edges of the tree this arrow stands for (collapsed)
+
+
+@dataclass
+class TreeView:
+    nodes: list[NodeView] = field(default_factory=list)
+    edges: list[EdgeView] = field(default_factory=list)
+    root: str = ""
+    by_node: dict[int, NodeView] = field(default_factory=dict)  # id(node) -> view
+    clusters: dict[int, tuple[Any, Any]] = field(default_factory=dict)  # macro -> (macro, outer)
+    order: list[Any] = field(default_factory=list)  # postorder of the real nodes
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A number as a short string: 4 significant digits, lists shortened."""
+    if value is None:
+        return "?"
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(fmt(v, digits) for v in value[:4])
+        more = f", … ({len(value)})" if len(value) > 4 else ""
+        return f"[{shown}{more}]"
+    if isinstance(value, float) and math.isfinite(value):
+        if value == 0.0:
+            return "0"
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def kind_of(node: NeuralNetNode) -> str:
+    if isinstance(node, Input):
+        return "input"
+    if isinstance(node, Parameter):
+        return "parameter"
+    if isinstance(node, Constant):
+        return "constant"
+    if isinstance(node, Macro):
+        return "macro"
+    if isinstance(node, Output):
+        return "output"
+    if isinstance(node, Leaf):
+        return "input"
+    return "operation"
+
+
+def title_of(node: NeuralNetNode) -> str:
+    """The heading of a node's box: its operation, or a leaf's name."""
+    cls = type(node).__name__
+    if isinstance(node, Input):
+        return node.name or "input"
+    if isinstance(node, Parameter):
+        return node.name or "parameter"
+    if isinstance(node, Constant):
+        return node.name or "constant"
+    if isinstance(node, Macro):
+        return macro_title(node)
+    text = cls
+    if cls == "Power":
+        text = f"Power ^{fmt(getattr(node, 'exponent', '?'))}"
+    elif cls in SYMBOLS:
+        text = f"{cls} {SYMBOLS[cls]}"
+    if node.name:
+        text = f"{node.name}: {text}"
+    return text
+
+
+def macro_title(macro: Macro) -> str:
+    cls = type(macro).__name__
+    if cls == "Linear":
+        text = f"Linear {len(macro.arguments)}→{macro.outputs}"
+    elif cls == "MLP":
+        sizes = "-".join(str(s) for s in macro.sizes)
+        text = f"MLP {sizes} {macro.activation.__name__}"
+    else:
+        text = cls
+    return f"{macro.name}: {text}" if macro.name else text
+
+
+def node_values(order: list[NeuralNetNode]) -> tuple[dict[int, Any], dict[int, str]]:
+    """Every node's value, children first, without touching the model's state.
+
+    Compiled nodes answer from their cache (``forward()``); others apply their
+    own ``op`` to the children's values already found, so an uncompiled tree
+    costs one ``op`` per node instead of the recursion's repeated work. A node
+    whose value cannot be computed (log of a negative number, ...) gets an error
+    message instead, and so do the nodes above it.
+    """
+    values: dict[int, Any] = {}
+    errors: dict[int, str] = {}
+    for node in order:
+        key = id(node)
+        if isinstance(node, Leaf):
+            values[key] = node.value
+            continue
+        if any(id(c) in errors for c in node.children):
+            errors[key] = "needs a child's value"
+            continue
+        try:
+            if node._cached:
+                values[key] = node.forward()
+            else:
+                try:
+                    values[key] = node.op([values[id(c)] for c in node.children])
+                except NotImplementedError:
+                    values[key] = node.forward()
+        except (ArithmeticError, ValueError, TypeError) as err:
+            errors[key] = str(err).split(";")[0]
+    return values, errors
+
+
+def _stale_map(order: list[NeuralNetNode]) -> dict[int, bool]:
+    """Which gradients no longer match the tree's current values.
+
+    A gradient d(root)/d(node) depends on values all over the tree (the
+    gradient of ``w`` in ``w * x`` is ``x``), so it is stale as soon as any leaf
+    of the drawn tree changed after it was computed. That includes every case
+    ``gradient_is_stale`` reports (a leaf below the node changed).
+    """
+    newest = max((n._changed_tick for n in order if isinstance(n, Leaf)), default=-1)
+    return {id(n): n.gradient is None or newest > n._grad_tick for n in order}
+
+
+def _all_macros(order: list[NeuralNetNode]) -> list[Macro]:
+    seen: dict[int, Macro] = {}
+    for node in order:
+        m = node if isinstance(node, Macro) else node.macro
+        while m is not None and id(m) not in seen:
+            seen[id(m)] = m
+            m = m.macro
+    return list(seen.values())
+
+
+def _representatives(order: list[NeuralNetNode], collapse: Any) -> dict[int, Any]:
+    """Which visible box stands for each node: itself, or a collapsed macro."""
+    rep: dict[int, Any] = {}
+    if not collapse:
+        return {id(n): n for n in order}
+    macros = _all_macros(order)
+    if collapse == "inner":
+        has_inner = {id(m.macro) for m in macros if m.macro is not None}
+        chosen = {id(m) for m in macros if id(m) not in has_inner}
+    elif collapse is True or collapse == "outer":
+        chosen = {id(m) for m in macros if m.macro is None}
+    else:
+        raise ValueError("collapse_macros must be True, False, 'outer' or 'inner', "
+                         f"not {collapse!r}")
+    for node in order:
+        target = node
+        m = node.macro
+        while m is not None:
+            if id(m) in chosen:
+                target = m
+            m = m.macro
+        if isinstance(node, Macro) and id(node) in chosen:
+            target = node
+        rep[id(node)] = target
+    return rep
+
+
+def describe(
+    root: NeuralNetNode,
+    *,
+    collapse_macros: Any = False,
+    gradients: bool = True,
+    local_derivatives: bool = True,
+) -> TreeView:
+    """The records a drawing of ``root`` is made of (see the module docstring)."""
+    order = postorder(root)
+    index = {id(n): i for i, n in enumerate(order)}
+    values, errors = node_values(order)
+    stale = _stale_map(order)
+    rep = _representatives(order, collapse_macros)
+    view = TreeView(order=order)
+
+    # ids: a real node is n<its postorder index>; a collapsed macro that is not
+    # itself in the tree takes the index of its member nearest the root.
+    box_index: dict[int, int] = {}
+    for node in order:
+        r = rep[id(node)]
+        if id(r) in index:
+            box_index[id(r)] = index[id(r)]
+        else:
+            box_index[id(r)] = max(box_index.get(id(r), -1), index[id(node)])
+
+    boxes: dict[int, NodeView] = {}
+    members: dict[int, list[NeuralNetNode]] = {}
+    for node in order:
+        r = rep[id(node)]
+        members.setdefault(id(r), []).append(node)
+    for node in order:
+        r = rep[id(node)]
+        if id(r) in boxes:
+            view.by_node[id(node)] = boxes[id(r)]
+            continue
+        nid = f"n{box_index[id(r)]}"
+        if r is node:
+            nv = NodeView(nid, kind_of(node), title_of(node), node,
+                          value=values.get(id(node)), error=errors.get(id(node)))
+            if gradients and node.gradient is not None:
+                nv.gradient = node.gradient
+                nv.stale = stale[id(node)]
+            if not collapse_macros and node.macro is not None:
+                nv.cluster = node.macro
+        else:  # a collapsed macro
+            count = len(members[id(r)]) - (1 if id(r) in index else 0)
+            nv = NodeView(nid, "macro", macro_title(r), r, members=count)
+            nv.value, nv.error = _macro_value(r, values, errors, index)
+            if gradients and id(r) in index and r.gradient is not None:
+                nv.gradient = r.gradient
+                nv.stale = stale[id(r)]
+        boxes[id(r)] = nv
+        view.by_node[id(node)] = nv
+    view.nodes = sorted(boxes.values(), key=lambda v: int(v.id[1:]))
+    view.root = view.by_node[id(root)].id
+
+    if not collapse_macros:
+        for m in _all_macros(order):
+            view.clusters[id(m)] = (m, m.macro)
+
+    merged: dict[tuple[str, str], EdgeView] = {}
+    for parent in order:
+        if not parent.children:
+            continue
+        pv = view.by_node[id(parent)]
+        shares = _shares(parent, stale, gradients, local_derivatives)
+        for i, child in enumerate(parent.children):
+            cv = view.by_node[id(child)]
+            if cv is pv:
+                continue  # inside one collapsed macro
+            local, product = shares[i] if shares else (None, None)
+            parent_stale = gradients and parent.gradient is not None and stale[id(parent)]
+            if not collapse_macros:
+                view.edges.append(EdgeView(cv.id, pv.id, i, local, parent.gradient
+                                           if gradients else None, product, parent_stale))
+                continue
+            key = (cv.id, pv.id)
+            if key in merged:
+                e = merged[key]
+                e.count += 1
+                e.local = None
+                e.incoming = None
+                e.index = -1
+                e.product = None if (e.product is None or product is None) else e.product + product
+                e.stale = e.stale or parent_stale
+            else:
+                merged[key] = EdgeView(cv.id, pv.id, i, local,
+                                       parent.gradient if gradients else None,
+                                       product, parent_stale)
+                view.edges.append(merged[key])
+    return view
+
+
+def _shares(parent: NeuralNetNode, stale: dict[int, bool], gradients: bool,
+            local_derivatives: bool) -> list[tuple[float | None, float | None]] | None:
+    """(local derivative, chain-rule product) for each child of ``parent``."""
+    if not gradients and not local_derivatives:
+        return None
+    n = len(parent.children)
+    locals_: list[float | None] = [None] * n
+    products: list[float | None] = [None] * n
+    try:
+        if local_derivatives and not isinstance(parent, Output) and not (
+            isinstance(parent, Macro) and isinstance(parent.children[0], Output)
+        ):
+            g = parent.grad()
+            if len(g) == n and all(isinstance(v, (int, float)) for v in g):
+                locals_ = [float(v) for v in g]
+        if gradients and parent.gradient is not None:
+            for i, (_child, share) in enumerate(parent._child_derivatives(parent.gradient)):
+                if i < n and isinstance(share, (int, float)):
+                    products[i] = float(share)
+    except (ArithmeticError, ValueError, TypeError, NotImplementedError):
+        pass
+    return list(zip(locals_, products))
+
+
+def _macro_value(macro: Macro, values: dict[int, Any], errors: dict[int, str],
+                 index: dict[int, int]) -> tuple[Any, str | None]:
+    if id(macro) in values or id(macro) in errors:
+        return values.get(id(macro)), errors.get(id(macro))
+    root = macro.children[0]
+    if id(root) in index or not isinstance(root, Output):
+        return values.get(id(root)), errors.get(id(root))
+    out = []
+    for unit in root.children:
+        if id(unit) in errors:
+            return None, errors[id(unit)]
+        if id(unit) not in values:
+            return None, None
+        out.append(values[id(unit)])
+    return out, None
