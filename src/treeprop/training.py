@@ -8,6 +8,7 @@ loss gradient, which makes every parameter take one SGD step.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -70,9 +71,17 @@ def train_model(
             total = 0.0
             for i in order:
                 x, y = data[i]
-                p = model.predict(x)
-                total += loss_fn(y, p)
-                model.backward(loss_grad_fn(y, p))
+                try:
+                    p = model.predict(x)
+                    total += loss_fn(y, p)
+                    model.backward(loss_grad_fn(y, p))
+                except (NonFiniteError, OverflowError) as err:
+                    # the data were checked above, so a value blew up inside the model
+                    what = err if isinstance(err, NonFiniteError) else "a value overflowed"
+                    raise NonFiniteError(
+                        f"training diverged in epoch {epoch} at sample {i}: {what} "
+                        "(try a smaller learning rate)"
+                    ) from err
             mean = total / len(data)
             if not math.isfinite(mean):
                 raise NonFiniteError(
@@ -102,7 +111,23 @@ def _check_data(data: Any) -> list[Sample]:
     for k, sample in enumerate(data):
         if not isinstance(sample, (tuple, list)) or len(sample) != 2:
             raise ValueError(f"sample {k} is {sample!r}, not an (inputs, target) pair")
+        x, y = sample
+        if not isinstance(x, dict) and not _finite_numbers(x):
+            raise ValueError(f"sample {k} has inputs {x!r}: they must be a list of finite "
+                             "numbers")
+        if not (_finite_number(y) or _finite_numbers(y)):
+            raise ValueError(f"sample {k} has target {y!r}: it must be a finite number, a "
+                             "class index or a list of numbers")
     return data
+
+
+def _finite_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _finite_numbers(xs: Any) -> bool:
+    return (hasattr(xs, "__len__") and not isinstance(xs, (str, bytes))
+            and all(_finite_number(v) for v in xs))
 
 
 def _progress_bar(total: int, wanted: bool) -> Any:
