@@ -1,0 +1,4 @@
+    values = list(inputs)
+    for width in hidden:
+        values = [ReLU(Neuron(values, learning_rate=learning_rate)) for _ in range(width)]
+    return ReLU(Neuron(values, learning_rate=learning_rate))

@@ -1,0 +1,3 @@
+        terms = [Multiply(Parameter(learning_rate=self.learning_rate), x) for x in arguments]
+        terms.append(Parameter(learning_rate=self.learning_rate))
+        return Add(terms)

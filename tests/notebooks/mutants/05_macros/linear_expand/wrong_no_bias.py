@@ -1,0 +1,1 @@
+        return Add([Multiply(Parameter(learning_rate=self.learning_rate), x) for x in arguments])

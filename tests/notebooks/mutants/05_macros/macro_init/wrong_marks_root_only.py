@@ -1,0 +1,4 @@
+        self.arguments = arguments
+        expansion = self.expand(arguments)
+        super().__init__(expansion, name=name)
+        expansion.macro = self

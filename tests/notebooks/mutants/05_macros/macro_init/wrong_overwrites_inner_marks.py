@@ -1,0 +1,11 @@
+        self.arguments = arguments
+        expansion = self.expand(arguments)
+        super().__init__(expansion, name=name)
+        stop = {id(a) for a in arguments}
+        stack = [expansion]
+        while stack:
+            node = stack.pop()
+            if id(node) in stop:
+                continue
+            node.macro = self
+            stack.extend(node.children)
