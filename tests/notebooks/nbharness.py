@@ -167,7 +167,7 @@ def run_cell(client, cell, index: int) -> tuple[bool, str]:
 
 def _short(text: str, limit: int = 600) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", text).strip()
-    return text if len(text) <= limit else text[:limit] + " ..."
+    return text if len(text) <= limit else "... " + text[-limit:]
 
 
 class Stopwatch:

@@ -1,0 +1,2 @@
+hidden = Maximum(Constant(0.0), Add(Multiply(w1, x), b1))
+return Add(Multiply(w2, hidden), b2)

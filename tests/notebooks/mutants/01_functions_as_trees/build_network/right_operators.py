@@ -1,0 +1,1 @@
+return w2 * ReLU(w1 * x + b1) + b2

@@ -1,0 +1,3 @@
+if not node.children:
+    return node.value
+return evaluate(node.children[0])

@@ -1,0 +1,3 @@
+if not node.children:
+    return node.value
+return node.op([child.value if not child.children else 0.0 for child in node.children])

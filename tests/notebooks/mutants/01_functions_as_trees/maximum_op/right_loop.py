@@ -1,0 +1,5 @@
+best = x[0]
+for value in x[1:]:
+    if value > best:
+        best = value
+return best

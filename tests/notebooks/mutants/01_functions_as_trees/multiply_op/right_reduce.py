@@ -1,0 +1,4 @@
+import functools
+import operator
+
+return functools.reduce(operator.mul, x, 1.0)

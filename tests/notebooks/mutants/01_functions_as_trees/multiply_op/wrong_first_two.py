@@ -1,0 +1,1 @@
+return x[0] * x[1] if len(x) > 1 else x[0]

@@ -1,0 +1,4 @@
+product = 0.0
+for value in x:
+    product *= value
+return product
