@@ -95,7 +95,7 @@ def _node_attrs(nv: NodeView) -> dict[str, str]:
         attrs["fontcolor"] = "#666666"
         classes.append("tp_stale")
     elif nv.gradient is not None:
-        classes.append("tp_has-grad")
+        classes.append("tp_has_grad")
     if nv.error:
         attrs["color"] = "#b2182b"
         classes.append("tp_error")
@@ -105,7 +105,7 @@ def _node_attrs(nv: NodeView) -> dict[str, str]:
 
 
 def _edge_attrs(e: EdgeView, scale: float, gradients: bool, labels: bool) -> dict[str, str]:
-    attrs = {"id": f"tp_e-{e.child}-{e.parent}-{e.index}", "class": "tp_edge"}
+    attrs = {"id": f"tp_e_{e.child}_{e.parent}_{e.index}", "class": "tp_edge"}
     if gradients and e.product is not None:
         if e.stale:
             attrs.update(color=STALE, style="dashed", penwidth="1")
@@ -168,6 +168,7 @@ def draw(
     legend: bool = True,
     clusters: bool = True,
     max_nodes: int | None = 250,
+    highlight: Any = (),
     view: TreeView | None = None,
 ) -> TreeDrawing:
     """Draw the tree below ``node``; Jupyter shows the result inline.
@@ -185,7 +186,8 @@ def draw(
     macro's nodes. An expanded drawing that would have more than ``max_nodes``
     boxes collapses its innermost macros instead (and says so in the title), so
     ``draw(MLP([2, 16, 16, 1]))`` stays readable; ``max_nodes=None`` never
-    collapses on its own. ``rankdir`` is graphviz's direction ("BT": root on top).
+    collapses on its own. ``highlight`` lists node ids (``"n3"``) to outline in
+    red. ``rankdir`` is graphviz's direction ("BT": root on top).
     Drawing evaluates the tree (``forward``) but never runs ``backward``.
     """
     if view is None:
@@ -219,11 +221,16 @@ def draw(
             frame = graphviz.Digraph(name=f"cluster_{number}")
             label = _esc(view_title(macro))
             frame.attr(label=label, style="rounded,dashed", color="#9467bd", fontsize="10",
-                       fontcolor="#6a3d9a", id=f"tp_frame-{number}")
+                       fontcolor="#6a3d9a", id=f"tp_frame_{number}")
             frames[key] = frame
+    marked = {highlight} if isinstance(highlight, str) else set(highlight)
     for nv in view.nodes:
         target = frames.get(id(nv.cluster)) if framed and nv.cluster is not None else None
-        (target or g).node(nv.id, node_label(nv, gradients), **_node_attrs(nv))
+        attrs = _node_attrs(nv)
+        if nv.id in marked:
+            attrs.update(color="#d62728", penwidth="3")
+            attrs["class"] += " tp_highlight"
+        (target or g).node(nv.id, node_label(nv, gradients), **attrs)
     if framed:
         depth = {}
         for key, (macro, _outer) in view.clusters.items():
@@ -239,7 +246,13 @@ def draw(
     scale = max((abs(e.product) for e in view.edges
                  if e.product is not None and not e.stale), default=0.0)
     for e in view.edges:
-        g.edge(e.child, e.parent, **_edge_attrs(e, scale, gradients, edge_labels))
+        attrs = _edge_attrs(e, scale, gradients, edge_labels)
+        if e.parent in marked and e.product is not None and not edge_labels:
+            attrs["label"] = "\\n".join(
+                ([f"local {fmt(e.local)}"] if e.local is not None else [])
+                + [f"sends {fmt(e.product)}"])
+            attrs.update(fontsize="9", fontcolor="#d62728")
+        g.edge(e.child, e.parent, **attrs)
 
     if legend:
         kinds = [k for k in STYLES if any(nv.kind == k for nv in view.nodes)]

@@ -224,12 +224,23 @@ def describe(
     collapse_macros: Any = False,
     gradients: bool = True,
     local_derivatives: bool = True,
+    gradient_of: dict[int, Any] | None = None,
 ) -> TreeView:
-    """The records a drawing of ``root`` is made of (see the module docstring)."""
+    """The records a drawing of ``root`` is made of (see the module docstring).
+
+    ``gradient_of`` (``id(node) -> gradient``) shows those gradients instead of
+    the nodes' own (the step-by-step backward pass uses it); nodes missing from
+    it show none.
+    """
     order = postorder(root)
     index = {id(n): i for i, n in enumerate(order)}
     values, errors = node_values(order)
-    stale = _stale_map(order)
+    if gradient_of is None:
+        stale = _stale_map(order)
+        grads = {id(n): n.gradient for n in order}
+    else:
+        stale = {id(n): False for n in order}
+        grads = {id(n): gradient_of.get(id(n)) for n in order}
     rep = _representatives(order, collapse_macros)
     view = TreeView(order=order)
 
@@ -257,8 +268,8 @@ def describe(
         if r is node:
             nv = NodeView(nid, kind_of(node), title_of(node), node,
                           value=values.get(id(node)), error=errors.get(id(node)))
-            if gradients and node.gradient is not None:
-                nv.gradient = node.gradient
+            if gradients and grads[id(node)] is not None:
+                nv.gradient = grads[id(node)]
                 nv.stale = stale[id(node)]
             if not collapse_macros and node.macro is not None:
                 nv.cluster = node.macro
@@ -266,8 +277,8 @@ def describe(
             count = len(members[id(r)]) - (1 if id(r) in index else 0)
             nv = NodeView(nid, "macro", macro_title(r), r, members=count)
             nv.value, nv.error = _macro_value(r, values, errors, index)
-            if gradients and id(r) in index and r.gradient is not None:
-                nv.gradient = r.gradient
+            if gradients and id(r) in index and grads[id(r)] is not None:
+                nv.gradient = grads[id(r)]
                 nv.stale = stale[id(r)]
         boxes[id(r)] = nv
         view.by_node[id(node)] = nv
@@ -283,16 +294,16 @@ def describe(
         if not parent.children:
             continue
         pv = view.by_node[id(parent)]
-        shares = _shares(parent, stale, gradients, local_derivatives)
+        d = grads[id(parent)] if gradients else None
+        shares = _shares(parent, d, local_derivatives)
         for i, child in enumerate(parent.children):
             cv = view.by_node[id(child)]
             if cv is pv:
                 continue  # inside one collapsed macro
             local, product = shares[i] if shares else (None, None)
-            parent_stale = gradients and parent.gradient is not None and stale[id(parent)]
+            parent_stale = d is not None and stale[id(parent)]
             if not collapse_macros:
-                view.edges.append(EdgeView(cv.id, pv.id, i, local, parent.gradient
-                                           if gradients else None, product, parent_stale))
+                view.edges.append(EdgeView(cv.id, pv.id, i, local, d, product, parent_stale))
                 continue
             key = (cv.id, pv.id)
             if key in merged:
@@ -304,17 +315,15 @@ def describe(
                 e.product = None if (e.product is None or product is None) else e.product + product
                 e.stale = e.stale or parent_stale
             else:
-                merged[key] = EdgeView(cv.id, pv.id, i, local,
-                                       parent.gradient if gradients else None,
-                                       product, parent_stale)
+                merged[key] = EdgeView(cv.id, pv.id, i, local, d, product, parent_stale)
                 view.edges.append(merged[key])
     return view
 
 
-def _shares(parent: NeuralNetNode, stale: dict[int, bool], gradients: bool,
+def _shares(parent: NeuralNetNode, d: Any,
             local_derivatives: bool) -> list[tuple[float | None, float | None]] | None:
-    """(local derivative, chain-rule product) for each child of ``parent``."""
-    if not gradients and not local_derivatives:
+    """(local derivative, d x local: the chain-rule product) for each child of ``parent``."""
+    if d is None and not local_derivatives:
         return None
     n = len(parent.children)
     locals_: list[float | None] = [None] * n
@@ -326,8 +335,8 @@ def _shares(parent: NeuralNetNode, stale: dict[int, bool], gradients: bool,
             g = parent.grad()
             if len(g) == n and all(isinstance(v, (int, float)) for v in g):
                 locals_ = [float(v) for v in g]
-        if gradients and parent.gradient is not None:
-            for i, (_child, share) in enumerate(parent._child_derivatives(parent.gradient)):
+        if d is not None:
+            for i, (_child, share) in enumerate(parent._child_derivatives(d)):
                 if i < n and isinstance(share, (int, float)):
                     products[i] = float(share)
     except (ArithmeticError, ValueError, TypeError, NotImplementedError):

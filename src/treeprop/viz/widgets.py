@@ -1,0 +1,381 @@
+"""Interactive explorers (ipywidgets 8): move sliders, watch values and gradients.
+
+``explore(model)`` gives a slider to every input and parameter and redraws the
+tree as they move; ``step_through(model, inputs, target)`` replays one backward
+pass a node at a time. Both are widgets (``ipywidgets.VBox``) whose logic is
+plain methods, so tests can set a slider and read the new SVG without a
+browser. Drawings go into an ``HTML`` widget as SVG, so a saved notebook keeps
+them, and every part carries a stable CSS class (``tp-...``) for browser tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from treeprop.graph import postorder, topological_order
+from treeprop.losses import BCE, CCE, MSE, Loss
+from treeprop.macros import Macro
+from treeprop.nodes import Input, Parameter
+from treeprop.outputs import Output, is_vector
+from treeprop.viz.draw import draw
+from treeprop.viz.model import describe, fmt, title_of
+
+LOSSES: dict[str, Loss | None] = {"none": None, "MSE": MSE, "BCE": BCE, "CCE": CCE}
+
+
+def svg_markup(drawing: Any) -> str:
+    """The drawing's SVG without the XML prologue, ready for an HTML widget.
+
+    Without ``dot`` it is the text tree in a ``<pre>`` block instead.
+    """
+    svg = drawing.svg()
+    if not svg:
+        from html import escape
+
+        from treeprop.viz.text import INSTALL_HINT
+
+        return f'<pre class="tp-text-tree">{escape(drawing.text)}\n{escape(INSTALL_HINT)}</pre>'
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def _frame(svg: str) -> str:
+    return f'<div style="overflow:auto; max-height:640px">{svg}</div>'
+
+
+class Debouncer:
+    """Run ``action`` now, or, if it ran less than ``wait`` seconds ago, once later.
+
+    The first change after a pause redraws at once (and synchronously, so code
+    that sets a slider sees the new drawing straight away); a burst of changes
+    from dragging collapses into one trailing redraw. Without a running event
+    loop (plain Python, tests) every call runs at once.
+    """
+
+    def __init__(self, action: Callable[[], Any], wait: float = 0.15) -> None:
+        self.action = action
+        self.wait = wait
+        self.last = float("-inf")
+        self.pending: Any = None
+        self.runs = 0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.wait:
+            self._run()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._run()
+            return
+        if self.pending is None:
+            self.pending = loop.call_later(self.wait - (now - self.last), self._run)
+
+    def _run(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+            self.pending = None
+        self.last = time.monotonic()
+        self.runs += 1
+        self.action()
+
+    def flush(self) -> None:
+        """Run a pending trailing call now."""
+        if self.pending is not None:
+            self._run()
+
+
+def leaf_names(model: Any) -> list[tuple[str, Any]]:
+    """(name, leaf) for every input, then every parameter, each name unique.
+
+    Inputs keep their names; an unnamed parameter is called ``w<id>`` after its
+    node id in the drawing (``w3`` is node ``n3``).
+    """
+    order = postorder(model)
+    out: list[tuple[str, Any]] = []
+    taken: set[str] = set()
+    inputs = [(i, n) for i, n in enumerate(order) if isinstance(n, Input)]
+    params = [(i, n) for i, n in enumerate(order) if isinstance(n, Parameter)]
+    for i, node in inputs + params:
+        name = node.name or (f"x{len([o for o in out if isinstance(o[1], Input)])}"
+                             if isinstance(node, Input) else f"w{i}")
+        if name in taken:
+            name = f"{name}_n{i}"
+        taken.add(name)
+        out.append((name, node))
+    return out
+
+
+def _slider(name: str, value: float, css: str) -> widgets.FloatSlider:
+    span = max(3.0, 2.0 * abs(value))
+    s = widgets.FloatSlider(value=value, min=-span, max=span, step=0.01, description=name,
+                            continuous_update=True, readout_format=".2f",
+                            layout=widgets.Layout(width="340px"),
+                            style={"description_width": "60px"})
+    s.add_class("tp-slider")
+    s.add_class(f"tp-slider-{css}")
+    return s
+
+
+class Explorer(widgets.VBox):
+    """Sliders for every input and parameter, the loss settings, and the drawing."""
+
+    def __init__(self, model: Any, *, loss: str | Loss | None = None, target: Any = 0.0,
+                 collapse_macros: Any = False, edge_labels: bool = False,
+                 max_sliders: int = 40, debounce: float = 0.15, title: str | None = None
+                 ) -> None:
+        self.model = model
+        self.collapse_macros = collapse_macros
+        self.title = title
+        self.leaves = leaf_names(model)
+        self.sliders: dict[str, widgets.FloatSlider] = {}
+        shown = self.leaves[:max_sliders]
+        for name, leaf in shown:
+            s = _slider(name, leaf.value, name)
+            s.observe(self._on_slider, names="value")
+            self.sliders[name] = s
+        self._by_slider = {id(self.sliders[n]): leaf for n, leaf in shown}
+        loss_name = loss if isinstance(loss, str) or loss is None else _loss_key(loss)
+        options = ["none", "CCE"] if is_vector(model) else ["none", "MSE", "BCE"]
+        if loss_name is not None and loss_name not in options:
+            raise ValueError(f"loss must be one of {options} for this model, not {loss_name!r}")
+        self.loss = widgets.Dropdown(options=options, value=loss_name or "none",
+                                     description="loss", layout=widgets.Layout(width="200px"))
+        self.loss.add_class("tp-loss")
+        if is_vector(model):
+            self.target = widgets.BoundedIntText(value=int(target), min=0,
+                                                 max=len(model.forward()) - 1,
+                                                 description="class",
+                                                 layout=widgets.Layout(width="160px"))
+        else:
+            self.target = widgets.FloatText(value=float(target), description="target",
+                                            layout=widgets.Layout(width="160px"))
+        self.target.add_class("tp-target")
+        self.edge_labels = widgets.Checkbox(value=edge_labels, description="edge labels",
+                                            indent=False, layout=widgets.Layout(width="120px"))
+        self.edge_labels.add_class("tp-edge-labels")
+        for w in (self.loss, self.target, self.edge_labels):
+            w.observe(lambda _change: self.schedule(), names="value")
+        self.status = widgets.HTML()
+        self.status.add_class("tp-status")
+        self.drawing = widgets.HTML()
+        self.drawing.add_class("tp-drawing")
+        note = []
+        if len(self.leaves) > max_sliders:
+            note.append(widgets.HTML(f"<i>sliders for the first {max_sliders} of "
+                                     f"{len(self.leaves)} inputs and parameters</i>"))
+        boxes = widgets.Box(list(self.sliders.values()),
+                            layout=widgets.Layout(flex_flow="row wrap", max_height="220px",
+                                                  overflow="auto"))
+        controls = widgets.HBox([self.loss, self.target, self.edge_labels])
+        super().__init__([boxes, *note, controls, self.status, self.drawing])
+        self.add_class("tp-explore")
+        self.debouncer = Debouncer(self.redraw, debounce)
+        self.redraw()
+
+    def _on_slider(self, change: dict[str, Any]) -> None:
+        leaf = self._by_slider[id(change["owner"])]
+        leaf.value = float(change["new"])
+        self.schedule()
+
+    def schedule(self) -> None:
+        self.debouncer()
+
+    def set(self, name: str, value: float) -> None:
+        """Move slider ``name`` to ``value`` (and redraw, as a user's move would)."""
+        self.sliders[name].value = value
+        self.debouncer.flush()
+
+    def compute(self) -> tuple[Any, float | None]:
+        """Forward, then (with a loss) backward without updates: (prediction, loss)."""
+        p = self.model.forward()
+        loss = LOSSES[self.loss.value]
+        if loss is None:
+            if not is_vector(self.model):
+                self.model.backward(1.0, update=False)
+            return p, None
+        y = self.target.value
+        self.model.backward(loss.grad(y, p), update=False)
+        return p, loss(y, p)
+
+    def redraw(self) -> None:
+        try:
+            p, value = self.compute()
+        except (ArithmeticError, ValueError) as err:
+            self.status.value = f'<span class="tp-error">{err}</span>'
+            p, value = None, None
+        else:
+            if value is None:
+                what = "gradients are d(output)/d(node)" if not is_vector(self.model) else \
+                    "choose a loss to see gradients"
+                self.status.value = f"output <b>{fmt(p)}</b>; {what}"
+            else:
+                self.status.value = (f"output <b>{fmt(p)}</b>, {self.loss.value} loss "
+                                     f"<b>{fmt(value)}</b>; gradients are d(loss)/d(node)")
+        d = draw(self.model, collapse_macros=self.collapse_macros,
+                 edge_labels=self.edge_labels.value, title=self.title)
+        self.drawing.value = _frame(svg_markup(d))
+        self.last_drawing = d
+
+
+def _loss_key(loss: Loss) -> str:
+    for k, v in LOSSES.items():
+        if v is loss:
+            return k
+    raise ValueError(f"unknown loss {loss!r}; use one of {list(LOSSES)[1:]}")
+
+
+def explore(model: Any, **options: Any) -> Explorer:
+    """Sliders for every input and parameter of ``model`` and a live drawing.
+
+    Moving a slider changes that leaf's value and redraws the tree (debounced)
+    with the new values and gradients. Choose a ``loss`` and ``target`` to see
+    d(loss)/d(node) instead of d(output)/d(node). Options: ``loss``, ``target``,
+    ``collapse_macros``, ``edge_labels``, ``max_sliders``, ``debounce``, ``title``.
+    """
+    return Explorer(model, **options)
+
+
+# -- the backward pass, one node at a time -------------------------------------------
+
+
+class Step:
+    """One step of the backward pass: a node receives its derivative and passes it on."""
+
+    def __init__(self, node: Any, nid: str, incoming: Any,
+                 sends: list[tuple[Any, str, float | None, float]]) -> None:
+        self.node = node
+        self.id = nid
+        self.incoming = incoming  # the sum of what its parents sent
+        self.sends = sends  # (child, child id, local derivative, product)
+
+    def describe(self) -> str:
+        head = f"{self.id} {title_of(self.node)} receives d = {fmt(self.incoming)}"
+        if not self.sends:
+            return head + " (a leaf: the chain stops here)"
+        parts = []
+        for child, cid, local, product in self.sends:
+            if local is None:
+                parts.append(f"to {cid} {title_of(child)}: sends {fmt(product)}")
+            else:
+                parts.append(f"to {cid} {title_of(child)}: local {fmt(local)} × "
+                             f"{fmt(self.incoming)} = {fmt(product)}")
+        return head + "; " + "; ".join(parts)
+
+
+def backward_steps(model: Any, seed_derivative: Any = 1.0) -> list[Step]:
+    """The steps of ``model.backward(seed)``, computed without changing the model.
+
+    Nodes come in topological order (each after all of its parents), so by the
+    time a node is reached every parent has added its share.
+    """
+    order = postorder(model)
+    ids = {id(n): f"n{i}" for i, n in enumerate(order)}
+    pending: dict[int, Any] = {id(model): seed_derivative}
+    steps = []
+    for node in topological_order(model):
+        d = pending.pop(id(node), 0.0)
+        sends = []
+        if node.children:
+            local: list[Any] = [None] * len(node.children)
+            if not isinstance(node, (Output, Macro)):
+                local = list(node.grad())
+            for i, (child, share) in enumerate(node._child_derivatives(d)):
+                sends.append((child, ids[id(child)], local[i], share))
+                pending[id(child)] = pending.get(id(child), 0.0) + share
+        steps.append(Step(node, ids[id(node)], d, sends))
+    return steps
+
+
+class StepThrough(widgets.VBox):
+    """Replay the backward pass: play, step, back, with the chain rule spelt out."""
+
+    def __init__(self, model: Any, inputs: Sequence[float] | dict[str, float] | None = None,
+                 target: Any = None, *, loss: Loss | None = MSE, interval: int = 1200,
+                 edge_labels: bool = False) -> None:
+        self.model = model
+        self.edge_labels = edge_labels
+        if inputs is not None:
+            model.predict(inputs)
+        self.prediction = model.forward()
+        if target is None or loss is None:
+            if is_vector(model):
+                raise ValueError("a model with a list output needs a target and a loss")
+            self.seed, self.loss_value = 1.0, None
+            start = "start: d(output)/d(output) = 1"
+        else:
+            self.seed = loss.grad(target, self.prediction)
+            self.loss_value = loss(target, self.prediction)
+            start = (f"start: prediction {fmt(self.prediction)}, target {fmt(target)}, "
+                     f"{loss.name} {fmt(self.loss_value)}; d(loss)/d(prediction) = "
+                     f"{fmt(self.seed)}")
+        self.start_text = start
+        self.steps = backward_steps(model, self.seed)
+        n = len(self.steps)
+        self.step = widgets.IntSlider(value=0, min=0, max=n, description="step",
+                                      layout=widgets.Layout(width="420px"))
+        self.step.add_class("tp-step")
+        self.play = widgets.Play(value=0, min=0, max=n, interval=interval, description="play")
+        self.play.add_class("tp-play")
+        widgets.jslink((self.play, "value"), (self.step, "value"))
+        self.back_button = widgets.Button(description="◀ back", layout=widgets.Layout(
+            width="90px"))
+        self.back_button.add_class("tp-back")
+        self.next_button = widgets.Button(description="step ▶", layout=widgets.Layout(
+            width="90px"))
+        self.next_button.add_class("tp-next")
+        self.back_button.on_click(lambda _b: self.back())
+        self.next_button.on_click(lambda _b: self.forward())
+        self.explanation = widgets.HTML()
+        self.explanation.add_class("tp-explanation")
+        self.drawing = widgets.HTML()
+        self.drawing.add_class("tp-drawing")
+        self.step.observe(lambda _c: self.show(), names="value")
+        super().__init__([widgets.HBox([self.play, self.back_button, self.next_button,
+                                        self.step]), self.explanation, self.drawing])
+        self.add_class("tp-step-through")
+        self.show()
+
+    def forward(self) -> None:
+        self.step.value = min(self.step.max, self.step.value + 1)
+
+    def back(self) -> None:
+        self.step.value = max(0, self.step.value - 1)
+
+    def gradients_at(self, k: int) -> dict[int, Any]:
+        """id(node) -> gradient for the nodes finished after ``k`` steps."""
+        return {id(s.node): s.incoming for s in self.steps[:k]}
+
+    def show(self) -> None:
+        k = self.step.value
+        if k == 0:
+            text = self.start_text
+            mark: tuple[str, ...] = ()
+        else:
+            s = self.steps[k - 1]
+            text = f"step {k} of {len(self.steps)}: {s.describe()}"
+            mark = (s.id,)
+        self.explanation.value = text
+        view = describe(self.model, gradient_of=self.gradients_at(k),
+                        local_derivatives=True)
+        d = draw(self.model, view=view, highlight=mark, edge_labels=self.edge_labels)
+        self.drawing.value = _frame(svg_markup(d))
+        self.last_drawing = d
+
+
+def step_through(model: Any, inputs: Any = None, target: Any = None, *,
+                 loss: Loss | None = MSE, **options: Any) -> StepThrough:
+    """The backward pass of ``loss(target, model(inputs))``, one node per step.
+
+    Each step shows the node that receives its derivative (outlined in red),
+    the local derivative to each child, the incoming derivative and their
+    product. Use play, step and back, or move the step slider. The model's
+    parameters do not change. ``target=None`` backpropagates d(output) = 1.
+    """
+    return StepThrough(model, inputs, target, loss=loss, **options)

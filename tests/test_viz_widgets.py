@@ -1,0 +1,145 @@
+"""explore() and step_through(): set a widget's value, read the new drawing."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+
+import pytest
+
+import treeprop as tp
+from tests.conftest import require_program
+from treeprop.viz import explore, step_through
+from treeprop.viz.model import fmt
+from treeprop.viz.widgets import Debouncer, backward_steps
+
+
+def svg_texts(markup: str) -> list[str]:
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", markup)]
+
+
+def node_texts(markup: str, nid: str) -> list[str]:
+    m = re.search(rf'<g id="tp_{nid}" class="node[^"]*">(.*?)</g>', markup, re.S)
+    assert m, f"{nid} not in the drawing"
+    return svg_texts(m.group(1))
+
+
+def model():
+    x = tp.Input(2.0, name="x")
+    w = tp.Parameter(3.0, name="w")
+    b = tp.Parameter(-1.0, name="b")
+    return tp.Add(tp.Multiply(w, x), b), x, w, b
+
+
+@pytest.fixture(autouse=True)
+def _dot():
+    require_program("dot", "graphviz")
+
+
+def test_explore_has_a_slider_per_input_and_parameter():
+    y, x, w, b = model()
+    ex = explore(y)
+    assert list(ex.sliders) == ["x", "w", "b"]
+    assert [s.value for s in ex.sliders.values()] == [2.0, 3.0, -1.0]
+    assert "tp-explore" in ex._dom_classes
+    assert "tp-slider-x" in ex.sliders["x"]._dom_classes
+
+
+def test_moving_a_slider_changes_the_leaf_and_the_drawing():
+    y, x, w, b = model()
+    ex = explore(y)
+    assert node_texts(ex.drawing.value, "n4")[:2] == ["Add +", "value 5"]
+    ex.set("x", 4.0)
+    assert x.value == 4.0
+    assert node_texts(ex.drawing.value, "n4")[:2] == ["Add +", f"value {fmt(y.forward())}"]
+    assert y.forward() == 11.0
+    # gradients are fresh after the redraw: dy/dw = x = 4
+    assert node_texts(ex.drawing.value, "n0") == ["w", "value 3", "grad 4"]
+    ex.set("w", -0.5)
+    assert node_texts(ex.drawing.value, "n4")[1] == "value -3"
+    assert "output <b>-3</b>" in ex.status.value
+
+
+def test_choosing_a_loss_shows_loss_gradients():
+    y, x, w, b = model()
+    ex = explore(y, loss="MSE", target=1.0)
+    # loss = (1 - 5)^2 = 16, dL/dp = -2 (1 - 5) = 8, dL/dw = 8 x = 16
+    assert "MSE loss <b>16</b>" in ex.status.value
+    assert node_texts(ex.drawing.value, "n0")[2] == "grad 16"
+    ex.target.value = 5.0
+    assert "MSE loss <b>0</b>" in ex.status.value
+    assert node_texts(ex.drawing.value, "n0")[2] == "grad 0"
+    ex.loss.value = "none"
+    assert node_texts(ex.drawing.value, "n0")[2] == "grad 2"
+
+
+def test_explore_never_trains():
+    tp.seed(3)
+    mlp = tp.MLP([2, 3, 1], output="sigmoid")
+    before = [p.value for p in tp.parameters(mlp)]
+    ex = explore(mlp, loss="BCE", target=1.0)
+    ex.set("x0", 0.7)
+    assert [p.value for p in tp.parameters(mlp)] == before
+    with pytest.raises(ValueError, match="loss must be one of"):
+        explore(mlp, loss="CCE")
+
+
+def test_explore_reports_errors_instead_of_raising():
+    x = tp.Input(1.0, name="x")
+    y = tp.Log(x)
+    ex = explore(y)
+    ex.set("x", -1.0)
+    assert "tp-error" in ex.status.value
+    assert any(t.startswith("error:") for t in svg_texts(ex.drawing.value))
+
+
+def test_debouncer_runs_first_call_at_once_and_collapses_a_burst():
+    calls = []
+
+    async def burst():
+        d = Debouncer(lambda: calls.append(len(calls)), wait=0.05)
+        for _ in range(10):
+            d()
+        assert len(calls) == 1  # the first ran at once, the rest wait
+        await asyncio.sleep(0.2)
+        return d
+
+    d = asyncio.run(burst())
+    assert len(calls) == 2 and d.runs == 2  # one trailing run for nine calls
+
+
+def test_backward_steps_match_backward():
+    y, x, w, b = model()
+    steps = backward_steps(y, 1.0)
+    assert [s.id for s in steps][0] == "n4"
+    got = {id(s.node): s.incoming for s in steps}
+    assert w.gradient is None  # computing the steps leaves the model alone
+    y.backward(update=False)
+    for node in tp.postorder(y):
+        assert got[id(node)] == node.gradient
+
+
+def test_step_through_shows_each_step():
+    y, x, w, b = model()
+    st = step_through(y, [1.0], target=2.0)
+    # inputs given as a list: x = 1, so the prediction is 3 * 1 - 1 = 2
+    assert "prediction 2" in st.explanation.value
+    st2 = step_through(y, {"x": 2.0}, target=1.0)
+    seed = tp.mse_grad(1.0, 5.0)
+    assert f"d(loss)/d(prediction) = {fmt(seed)}" in st2.explanation.value
+    assert not any(t.startswith("grad") for t in svg_texts(st2.drawing.value))
+    st2.forward()
+    assert st2.step.value == 1
+    assert "n4 Add + receives d = 8" in st2.explanation.value
+    assert 'class="node tp_node tp_operation tp_has_grad tp_highlight"' in st2.drawing.value
+    assert node_texts(st2.drawing.value, "n4")[-1] == "grad 8"
+    for _ in range(len(st2.steps)):
+        st2.forward()
+    assert st2.step.value == len(st2.steps)
+    # at the end every node shows the gradient backward would give
+    y.backward(tp.mse_grad(1.0, y.forward()), update=False)
+    assert node_texts(st2.drawing.value, "n0")[-1] == f"grad {fmt(w.gradient)}"
+    st2.back()
+    assert st2.step.value == len(st2.steps) - 1
+    assert w.value == 3.0 and b.value == -1.0
