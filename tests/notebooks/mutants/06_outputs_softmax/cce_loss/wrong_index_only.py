@@ -1,0 +1,1 @@
+    return -math.log(max(p[y], EPS))

@@ -1,0 +1,9 @@
+    history = []
+    for _ in range(epochs):
+        total = 0.0
+        for x, y in data:
+            p = model.predict(x)
+            model.backward(loss_grad_fn(y, p))
+            total += loss_fn(y, model.predict(x))
+        history.append(total / len(data))
+    return history

@@ -1,0 +1,6 @@
+    rows = []
+    for i, si in enumerate(s):
+        row = [-si * sj for sj in s]
+        row[i] += si
+        rows.append(row)
+    return rows

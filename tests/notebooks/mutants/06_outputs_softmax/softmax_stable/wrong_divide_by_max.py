@@ -1,0 +1,3 @@
+    m = max(scores)
+    exps = [math.exp(z - m) for z in scores]
+    return [e / max(exps) for e in exps]

@@ -1,0 +1,2 @@
+    exps = [math.exp(z) for z in scores]
+    return [e / sum(exps) for e in exps]

@@ -1,0 +1,3 @@
+    m = min(scores)
+    exps = [math.exp(z - m) for z in scores]
+    return [e / sum(exps) for e in exps]

@@ -1,0 +1,5 @@
+    out = [0.0] * len(J[0])
+    for di, row in zip(d, J):
+        for j, value in enumerate(row):
+            out[j] += di * value
+    return out

@@ -1,0 +1,1 @@
+    return [d[j] * J[j][j] for j in range(len(d))]

@@ -1,0 +1,1 @@
+    return [d[i] * sum(J[i]) for i in range(len(J))]
