@@ -1,0 +1,3 @@
+node.gradient = derivative
+for child, slope in zip(node.children, node.grad()):
+    backward(child, derivative * slope)

@@ -1,0 +1,4 @@
+node.gradient = derivative
+node.on_backward(derivative)
+for child, slope in zip(node.children, node.grad()):
+    backward(child, slope)

@@ -1,0 +1,8 @@
+history = []
+for x, y in samples:
+    p = w * x + b
+    w = w - learning_rate * -2.0 * (y - p) * x
+    p = w * x + b
+    b = b - learning_rate * -2.0 * (y - p)
+    history.append((w, b))
+return history

@@ -1,0 +1,2 @@
+s = self.forward()
+return [s * (s - 1.0)]

@@ -1,0 +1,2 @@
+z = self.children[0].forward()
+return [z * (1.0 - z)]
