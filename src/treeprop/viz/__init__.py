@@ -31,5 +31,9 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        # importing a submodule binds its name here (treeprop.viz.playground is
+        # also a module); the function wins
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'treeprop.viz' has no attribute {name!r}")

@@ -55,10 +55,14 @@ class TreeDrawing(graphviz.Digraph):
         bundle.setdefault("text/plain", self.text)
         return bundle
 
+    def _repr_image_svg_xml(self) -> str:
+        # quiet: dot's layout warnings must not reach stderr (nbgrader fails on stderr)
+        return self.pipe(format="svg", encoding="utf-8", quiet=True)
+
     def svg(self) -> str:
         """The drawing as an SVG string, or ``""`` when ``dot`` is missing."""
         try:
-            return self.pipe(format="svg", encoding="utf-8")
+            return self.pipe(format="svg", encoding="utf-8", quiet=True)
         except graphviz.ExecutableNotFound:
             return ""
 
