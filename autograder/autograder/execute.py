@@ -1,0 +1,394 @@
+"""nbgrader preprocessors that execute a submission safely and catch faked tests.
+
+* :class:`InstrumentTests` (before execution): adds a probe cell that records the
+  kernel's pristine state, a canary cell before every test cell (it must fail visibly)
+  and, in every test cell, a guard against objects equal to everything plus a final
+  sentinel line carrying a nonce chosen at grading time.
+* :class:`SandboxExecute`: nbgrader's Execute with a per-notebook time budget, an output
+  cap that interrupts a flooding cell, stray-process cleanup (fork bombs) and a kernel
+  death that marks the remaining cells instead of failing the notebook.
+* :class:`CheckTampering` (after execution, before nbgrader scores): a test cell without
+  an error whose sentinel is missing, a canary that did not fail, a guard that tripped
+  or a kernel whose exception machinery changed -> the test gets an error output
+  (score 0) and a flag with the reason. Probe/canary cells are removed and the test
+  cells get their original sources back.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import secrets
+import time
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_code_cell, new_output
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+
+from .sandbox import kill_strays
+
+REPORT_KEY = "treeprop_grading"
+SENTINEL_MIME = "application/x-treeprop-sentinel"
+TAMPER_MARK = "TREEPROP-TAMPER"
+
+
+def is_test_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _report(nb) -> dict:
+    return nb.metadata.setdefault(REPORT_KEY, {"flags": [], "messages": [], "review": []})
+
+
+_DIAG = (
+    "(lambda _ip, _sys, _math: {{'custom_exc': bool(getattr(_ip, 'custom_exceptions', ())), "
+    "'excepthook': _sys.excepthook is not _sys.__excepthook__, "
+    "'transformers': len(_ip.input_transformers_cleanup) + len(_ip.input_transformers_post), "
+    "'ast': len(_ip.ast_transformers), "
+    "'pre_run': len(_ip.events.callbacks.get('pre_run_cell', [])) + "
+    "len(_ip.events.callbacks.get('pre_execute', [])), "
+    "'isclose': _math.isclose(0.0, 1.0), "
+    "'allclose': bool(_sys.modules['numpy'].allclose(0.0, 1.0)) "
+    "if 'numpy' in _sys.modules else False, "
+    "'nonce': {nonce!r}}})(get_ipython(), __import__('sys'), __import__('math'))"
+)
+
+
+def _sentinel(nonce: str) -> str:
+    return (
+        "__import__('IPython').display.publish_display_data("
+        f"{{{SENTINEL_MIME!r}: __import__('json').dumps({_DIAG.format(nonce=nonce)})}})"
+    )
+
+
+class _GuardEq(ast.NodeTransformer):
+    """``assert a == b`` -> ``assert <guard>(a, b)`` (rejects always-equal objects)."""
+
+    def __init__(self, guard: str):
+        self.guard = guard
+
+    def visit_Assert(self, node: ast.Assert):
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0],
+                                                                               ast.Eq):
+            node.test = ast.Call(func=ast.Name(self.guard, ast.Load()),
+                                 args=[test.left, test.comparators[0]], keywords=[])
+        return node
+
+
+def _guard_source(name: str) -> str:
+    return (
+        f"def {name}(a, b):\n"
+        "    probe = object()\n"
+        "    for side in (a, b):\n"
+        "        try:\n"
+        "            fake = side == probe\n"
+        "        except Exception:\n"
+        "            continue\n"
+        "        if fake is True:\n"
+        f"            raise AssertionError('{TAMPER_MARK}: a value of type ' + "
+        "type(side).__name__ + ' compares equal to everything (faked __eq__)')\n"
+        "    return a == b\n"
+    )
+
+
+def instrument_test_source(source: str, nonce: str) -> str:
+    guard = f"_treeprop_eq_{nonce}"
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source + "\n" + _sentinel(nonce)
+    tree = _GuardEq(guard).visit(tree)
+    ast.fix_missing_locations(tree)
+    return _guard_source(guard) + ast.unparse(tree) + "\n" + _sentinel(nonce)
+
+
+class InstrumentTests(NbGraderPreprocessor):
+    """Add probe, canaries, guards and sentinels (see the module docstring)."""
+
+    def preprocess(self, nb, resources):
+        nonce = secrets.token_hex(8)
+        report = _report(nb)
+        report["nonce"] = nonce
+        cells = []
+        probe = new_code_cell(_sentinel(nonce))
+        probe.metadata["treeprop"] = {"role": "probe"}
+        cells.append(probe)
+        for cell in nb.cells:
+            if is_test_cell(cell):
+                canary = new_code_cell(f"raise AssertionError('treeprop canary {nonce}')")
+                canary.metadata["treeprop"] = {"role": "canary"}
+                cells.append(canary)
+                cell.metadata["treeprop"] = {"role": "test", "original": cell.source}
+                cell.source = instrument_test_source(cell.source, nonce)
+            cells.append(cell)
+        nb.cells = cells
+        return nb, resources
+
+
+def _sentinel_of(cell) -> dict | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") in ("display_data", "execute_result"):
+            data = output.get("data", {})
+            if SENTINEL_MIME in data:
+                try:
+                    return json.loads(data[SENTINEL_MIME])
+                except (TypeError, ValueError):
+                    return {"nonce": None}
+    return None
+
+
+def _has_error(cell) -> bool:
+    return any(o.get("output_type") == "error" or (o.get("output_type") == "stream"
+               and o.get("name") == "stderr") for o in cell.get("outputs", []))
+
+
+def _error_text(cell) -> str:
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "error":
+            parts.append(f"{o.get('ename')}: {o.get('evalue')}")
+    return "; ".join(parts)
+
+
+def _fail(cell, ename: str, message: str) -> None:
+    cell.outputs.append(new_output("error", ename=ename, evalue=message,
+                                   traceback=[f"{ename}: {message}"]))
+
+
+class CheckTampering(NbGraderPreprocessor):
+    """Score faked tests zero, with the reason; undo the instrumentation."""
+
+    def preprocess(self, nb, resources):
+        report = _report(nb)
+        nonce = report.get("nonce")
+        baseline = None
+        canary_ok = True
+        kept = []
+        for cell in nb.cells:
+            role = cell.get("metadata", {}).get("treeprop", {}).get("role")
+            if role == "probe":
+                baseline = _sentinel_of(cell)
+                continue
+            if role == "canary":
+                outputs = cell.get("outputs", [])
+                ran = cell.get("execution_count") is not None or outputs
+                canary_ok = (not ran) or any(
+                    o.get("output_type") == "error" and o.get("ename") == "AssertionError"
+                    for o in outputs)
+                continue
+            if role == "test":
+                self._check_test(cell, nonce, baseline, canary_ok, report)
+                cell.source = cell.metadata["treeprop"]["original"]
+                cell.outputs = [o for o in cell.outputs if SENTINEL_MIME not in
+                                o.get("data", {})]
+                del cell.metadata["treeprop"]
+            kept.append(cell)
+        nb.cells = kept
+        return nb, resources
+
+    def _check_test(self, cell, nonce, baseline, canary_ok, report) -> None:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
+        reason = None
+        if any(o.get("output_type") == "error" and TAMPER_MARK in str(o.get("evalue", ""))
+               for o in cell.outputs):
+            reason = _error_text(cell).replace(f"{TAMPER_MARK}: ", "")
+        elif not canary_ok:
+            reason = ("a failing assertion just before this test did not show an error: "
+                      "the submission hides exceptions (custom exception handler or "
+                      "patched traceback display)")
+            _fail(cell, "TamperingDetected", reason)
+        elif cell.get("metadata", {}).get("treeprop_not_run"):
+            return
+        elif _has_error(cell):
+            return
+        else:
+            diag = _sentinel_of(cell)
+            if diag is None:
+                reason = ("the test cell reported no error but did not run to its end "
+                          "(its code was altered or an error was hidden)")
+            elif diag.get("nonce") != nonce:
+                reason = "the test cell's completion marker was forged"
+            else:
+                changed = [key for key in ("custom_exc", "excepthook", "transformers", "ast",
+                                           "pre_run", "isclose", "allclose")
+                           if baseline is not None and diag.get(key) != baseline.get(key)]
+                labels = {
+                    "custom_exc": "a custom IPython exception handler is installed",
+                    "excepthook": "sys.excepthook was replaced",
+                    "transformers": "IPython input transformers were added",
+                    "ast": "IPython AST transformers were added",
+                    "pre_run": "pre-run-cell hooks were registered",
+                    "isclose": "math.isclose was patched",
+                    "allclose": "numpy.allclose was patched",
+                }
+                if changed:
+                    reason = "; ".join(labels[k] for k in changed)
+            if reason:
+                _fail(cell, "TamperingDetected", reason)
+        if reason:
+            report["flags"].append({"grade_id": grade_id, "reason": reason})
+
+
+class SandboxExecute(Execute):
+    """nbgrader's Execute with a notebook time budget, an output cap and crash handling."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._limits = {}
+
+    def _limit(self, name, default):
+        km_cfg = self.config.get("SandboxKernelManager", {})
+        return km_cfg.get("sandbox_limits", {}).get(name, default)
+
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        report = _report(nb)
+        budget = float(self._limit("notebook_seconds", 300))
+        cell_seconds = float(self._limit("cell_seconds", 30))
+        self._out_cap = int(self._limit("output_bytes", 1024**2))
+        self._nb_out_cap = int(self._limit("notebook_output_bytes", 8 * 1024**2))
+        self._nb_out = 0
+        deadline = time.monotonic() + budget
+        self.timeout_func = None
+        stop_reason = None
+        with self.setup_kernel():
+            info = self.wait_for_reply(self.kc.kernel_info())
+            if info:
+                nb.metadata["language_info"] = info["content"]["language_info"]
+            pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
+            uid = self._kernel_uid(pid)
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                if stop_reason:
+                    self._mark_not_run(cell, stop_reason)
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 1:
+                    stop_reason = (f"the notebook used up its time limit of {budget:g} s; "
+                                   "this cell was not run")
+                    report["messages"].append(f"notebook time limit ({budget:g} s) reached")
+                    self._mark_not_run(cell, stop_reason)
+                    continue
+                self.timeout = int(max(1, min(cell_seconds, left)))
+                self._cell_out = 0
+                self._flooded = False
+                try:
+                    self.preprocess_cell(cell, resources, index)
+                except DeadKernelError:
+                    stop_reason = ("the kernel died in an earlier cell (crash, os._exit, "
+                                   "or a resource limit); this cell was not run")
+                    _fail(cell, "KernelDied", "the kernel died while running this cell "
+                          "(crash, os._exit, CPU or memory limit)")
+                    report["messages"].append(f"kernel died in cell {index}")
+                    continue
+                except CellTimeoutError:
+                    _fail(cell, "CellTimeoutError", f"cell exceeded {self.timeout} s")
+                if uid is not None and pid is not None:
+                    strays = kill_strays(uid, self._kernel_pids(pid))
+                    if strays:
+                        report["messages"].append(
+                            f"cell {index} left {strays} stray processes (killed)")
+                if self._flooded:
+                    report["messages"].append(f"cell {index} exceeded the output limit")
+                if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+                    report["messages"].append(
+                        f"cell {index} exceeded the time limit of {self.timeout} s")
+                    if not self._responsive():
+                        stop_reason = ("the kernel stopped responding after a cell timed "
+                                       "out; this cell was not run")
+        return nb, self.resources
+
+    # -- helpers -------------------------------------------------------------------------
+    def _mark_not_run(self, cell, reason: str) -> None:
+        cell.outputs = []
+        cell.metadata["treeprop_not_run"] = True
+        _fail(cell, "NotRun", reason)
+
+    def _responsive(self) -> bool:
+        try:
+            reply = self.wait_for_reply(self.kc.kernel_info(), timeout=5)
+        except Exception:
+            return False
+        return reply is not None
+
+    @staticmethod
+    def _kernel_uid(pid):
+        if pid is None:
+            return None
+        # The kernel is bwrap's grandchild; find a descendant with a non-root uid.
+        from .sandbox import processes_of_uid  # noqa: F401  (keeps the import local)
+
+        for _ in range(50):
+            for child in _descendants(pid):
+                uid = _uid_of(child)
+                if uid not in (None, 0):
+                    return uid
+            time.sleep(0.05)
+        return None
+
+    @staticmethod
+    def _kernel_pids(pid) -> set[int]:
+        """bwrap, its init and the kernel itself (the first sandbox-user process)."""
+        keep = {pid}
+        for child in _descendants(pid):
+            keep.add(child)
+            if _uid_of(child) not in (None, 0):
+                break
+        return keep
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self._cell_out = getattr(self, "_cell_out", 0) + size
+        self._nb_out = getattr(self, "_nb_out", 0) + size
+        if self._cell_out > self._out_cap or self._nb_out > self._nb_out_cap:
+            if not self._flooded:
+                self._flooded = True
+                outs.append(new_output("error", ename="OutputLimitExceeded",
+                                       evalue=f"more than {self._out_cap} bytes of output; "
+                                       "the cell was interrupted",
+                                       traceback=["OutputLimitExceeded"]))
+                asyncio.ensure_future(self.km.interrupt_kernel())
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(x) for x in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
+        for child in _children(current):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _uid_of(pid: int):
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def note_cell(cell: NotebookNode) -> None:  # pragma: no cover - kept for symmetry
+    cell.metadata.pop("treeprop_not_run", None)

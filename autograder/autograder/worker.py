@@ -1,0 +1,443 @@
+"""The pure worker: grade ONE submission (student x assignment) and return plain data.
+
+:func:`grade_submission` takes a :class:`GradeJob`, builds a private temporary nbgrader
+course (a copy of the template gradebook holding the masters' cells, the submission
+under ``submitted/``), runs nbgrader's autograde with the sandboxed kernel and the
+tamper checks, and returns a :class:`GradeResult`. It never opens the shared gradebook,
+so it can run in any process or on any machine (local pool, Dask) and may even run twice.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .sandbox import Limits
+
+SOLUTION_ID_META = "nbgrader"
+
+
+def submission_checksum(folder: Path) -> str:
+    """sha256 over the relative paths and contents of every file in a submission."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if ".ipynb_checkpoints" in rel:
+            continue
+        digest.update(rel.encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass
+class GradeJob:
+    """One submission to grade. Plain data: safe to pickle and send to another process."""
+
+    student: str
+    assignment: str
+    submission: str  # folder with the student's files for this assignment
+    template: str  # folder with gradebook.db + source/<assignment>/ (from the coordinator)
+    notebooks: list[str]  # expected notebook names (without .ipynb)
+    checksum: str = ""
+    timestamp: str | None = None
+    limits: dict = field(default_factory=dict)
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.student, self.assignment, self.checksum)
+
+    @property
+    def key(self) -> str:
+        return f"{self.student}-{self.assignment}"
+
+
+@dataclass
+class GradeResult:
+    """What grading one submission produced (JSON-friendly: see :meth:`to_json`).
+
+    ``notebooks[name]`` has ``grades`` (grade_id -> {score, max_score, needs_manual,
+    auto}), ``flags`` (faked tests: grade_id + reason), ``review`` (static findings for a
+    human), ``messages`` and ``autograded`` (the autograded notebook as JSON text, or None).
+    ``status`` is ``graded`` or ``failed`` (the grader itself could not finish: retried on
+    the next run).
+    """
+
+    student: str
+    assignment: str
+    checksum: str
+    timestamp: str | None
+    status: str = "graded"
+    notebooks: dict = field(default_factory=dict)
+    messages: list = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> GradeResult:
+        return cls(**json.loads(text))
+
+    # -- summaries ----------------------------------------------------------------------
+    def score(self) -> float:
+        return sum(g["score"] or 0 for nb in self.notebooks.values()
+                   for g in nb.get("grades", {}).values())
+
+    def max_score(self) -> float:
+        return sum(g["max_score"] or 0 for nb in self.notebooks.values()
+                   for g in nb.get("grades", {}).values())
+
+    def needs_manual(self) -> bool:
+        return any(g["needs_manual"] for nb in self.notebooks.values()
+                   for g in nb.get("grades", {}).values())
+
+    def flags(self) -> list[str]:
+        out = []
+        for name, nb in self.notebooks.items():
+            out += [f"{name}/{f['grade_id']}: {f['reason']}" for f in nb.get("flags", [])]
+        return out
+
+    def review(self) -> list[str]:
+        return [f"{name}: {r}" for name, nb in self.notebooks.items()
+                for r in nb.get("review", [])]
+
+    def all_messages(self) -> list[str]:
+        out = list(self.messages)
+        for name, nb in self.notebooks.items():
+            out += [f"{name}: {m}" for m in nb.get("messages", [])]
+        return out
+
+
+# -- checks before grading ----------------------------------------------------------------
+
+SUSPICIOUS = [
+    (r"set_custom_exc|CustomTB|custom_exceptions", "installs a custom IPython exception handler"),
+    (r"excepthook", "replaces sys.excepthook"),
+    (r"showtraceback|_showtraceback|InteractiveTB", "patches IPython's traceback display"),
+    (r"input_transformers|ast_transformers", "adds IPython code transformers"),
+    (r"events\s*\.\s*register|pre_run_cell|post_run_cell", "registers IPython event hooks"),
+    (r"os\s*\.\s*_exit|sys\s*\.\s*exit|\bquit\s*\(|\bexit\s*\(|os\s*\.\s*kill|os\s*\.\s*abort",
+     "exits or kills the kernel"),
+    (r"NBGRADER|autograd(e|ing)\b|/home/student|getuid|\bgetenv\b|os\s*\.\s*environ",
+     "inspects its environment (possible grading-mode detection)"),
+    (r"\b(math|np|numpy|builtins|__builtins__)\s*\.\s*[A-Za-z_]+\s*=(?!=)",
+     "reassigns a function of math/numpy/builtins"),
+    (r"setattr\s*\(\s*(math|np|numpy|builtins|__builtins__)\b",
+     "patches math/numpy/builtins with setattr"),
+    (r"\bexec\s*\(|\beval\s*\(|\bcompile\s*\(|__import__|importlib",
+     "runs dynamically built code"),
+    (r"\bsocket\b|urllib|requests\.|http\.client", "tries to use the network"),
+    (r"open\s*\(\s*[rbf]*['\"](/|\.\./)", "opens files outside its folder"),
+]
+
+
+def _always_true_eq(tree: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "__eq__":
+            returns = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+            if returns and all(isinstance(r.value, ast.Constant) and r.value.value is True
+                               for r in returns):
+                return True
+    return False
+
+
+def _defined_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def review_findings(nb, helper_names: set[str]) -> list[str]:
+    """Static findings in the student's own code cells (everything but locked/test cells)."""
+    found: list[str] = []
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("locked") or meta.get("grade") and not \
+                meta.get("solution"):
+            continue
+        source = cell.source
+        for pattern, label in SUSPICIOUS:
+            if re.search(pattern, source):
+                found.append(f"cell {index}: {label}")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        if _always_true_eq(tree):
+            found.append(f"cell {index}: defines an __eq__ that is always True")
+        redefined = _defined_names(source) & helper_names
+        if redefined:
+            found.append(f"cell {index}: redefines the instructor's helper(s) "
+                         f"{', '.join(sorted(redefined))}")
+    return sorted(set(found), key=found.index)
+
+
+def helper_names_of(master) -> set[str]:
+    """Names the instructor's locked, non-test code cells define (used by the tests)."""
+    names: set[str] = set()
+    for cell in master.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade"):
+            names |= {n for n in _defined_names(cell.source)
+                      if n not in ("math", "np", "numpy")}
+    return names
+
+
+def _valid_nbgrader_meta(meta) -> bool:
+    if not isinstance(meta, dict):
+        return False
+    if not isinstance(meta.get("grade_id", ""), str) or not meta.get("grade_id", "x"):
+        return False
+    for key in ("grade", "solution", "locked", "task"):
+        if key in meta and not isinstance(meta[key], bool):
+            return False
+    if "points" in meta:
+        try:
+            float(meta["points"])
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def sanitize_notebook(path: Path, grade_ids: set[str]) -> tuple[object | None, list[str]]:
+    """Read a submitted notebook; repair what nbgrader would choke on. (nb or None, messages)."""
+    messages = []
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:  # corrupt JSON, wrong format, ...
+        return None, [f"{path.name} could not be read ({type(error).__name__}: "
+                      f"{str(error)[:160]}); scored 0"]
+    for index, cell in enumerate(nb.cells):
+        if "nbgrader" in cell.get("metadata", {}):
+            meta = cell.metadata["nbgrader"]
+            if not _valid_nbgrader_meta(meta) or (
+                    meta.get("grade_id") not in grade_ids and (meta.get("grade")
+                                                               or meta.get("solution"))):
+                del cell.metadata["nbgrader"]
+                messages.append(f"cell {index}: broken nbgrader metadata removed (the "
+                                "master's test cells are restored)")
+        if cell.cell_type == "code":
+            cell.setdefault("outputs", [])
+            cell.setdefault("execution_count", None)
+    try:
+        nbformat.validate(nb)
+    except Exception as error:
+        messages.append(f"{path.name}: notebook format repaired ({str(error)[:120]})")
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb, messages
+
+
+def _grade_ids_of(nb) -> set[str]:
+    return {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
+            if isinstance(c.get("metadata", {}).get("nbgrader"), dict)} - {None}
+
+
+# -- the worker ------------------------------------------------------------------------------
+
+def grade_submission(job: GradeJob) -> GradeResult:
+    """Grade one submission in a private temporary course; never raises for student errors."""
+    started = time.monotonic()
+    result = GradeResult(job.student, job.assignment, job.checksum, job.timestamp)
+    tmp = Path(tempfile.mkdtemp(prefix="treeprop-grade-"))
+    try:
+        _grade_into(job, result, tmp)
+    except Exception as error:  # the grader itself failed: retried on the next run
+        result.status = "failed"
+        result.error = f"{type(error).__name__}: {error}"
+        result.messages.append("grader error: " + traceback.format_exc(limit=3)[-600:])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    template = Path(job.template)
+    root = tmp / "course"
+    sub_dir = root / "submitted" / job.student / job.assignment
+    sub_dir.mkdir(parents=True)
+    shutil.copy(template / "gradebook.db", root / "gradebook.db")
+    masters = {name: nbformat.read(template / "source" / job.assignment / f"{name}.ipynb",
+                                   as_version=4) for name in job.notebooks}
+    ids_of = {name: _grade_ids_of(nb) for name, nb in masters.items()}
+
+    # 1. copy and check the submitted files
+    submitted = Path(job.submission)
+    files = [p for p in submitted.rglob("*") if p.is_file()
+             and ".ipynb_checkpoints" not in p.parts and p.name != "timestamp.txt"]
+    found_nbs = {p.stem: p for p in files if p.suffix == ".ipynb" and p.parent == submitted}
+    readable = {}
+    for stem, path in found_nbs.items():
+        nb, msgs = sanitize_notebook(path, set().union(*ids_of.values()) if ids_of else set())
+        result.messages += msgs
+        if nb is not None:
+            readable[stem] = nb
+    # renamed notebooks: an unknown notebook that carries a missing notebook's grade ids
+    for name in job.notebooks:
+        if name in readable or name in found_nbs:
+            continue
+        matches = [s for s, nb in readable.items() if s not in job.notebooks
+                   and _grade_ids_of(nb) & ids_of[name]]
+        if len(matches) == 1:
+            readable[name] = readable.pop(matches[0])
+            result.messages.append(f"notebook {matches[0]}.ipynb graded as {name}.ipynb "
+                                   "(renamed)")
+    for stem in sorted(set(readable) - set(job.notebooks)):
+        result.messages.append(f"extra notebook {stem}.ipynb ignored (not part of the "
+                               "assignment)")
+        readable.pop(stem)
+    for name in job.notebooks:
+        if name not in found_nbs and name not in readable:
+            result.messages.append(f"missing notebook {name}.ipynb: scored 0")
+    for name, nb in readable.items():
+        nbformat.write(nb, sub_dir / f"{name}.ipynb")
+    for path in files:
+        if path.suffix != ".ipynb":
+            dest = sub_dir / path.relative_to(submitted)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, dest)
+    if job.timestamp:
+        (sub_dir / "timestamp.txt").write_text(job.timestamp)
+
+    # 2. the kernel's working folder: the student's files and the assignment's data files
+    work = tmp / "kernel" / "work"
+    work.mkdir(parents=True)
+    source = template / "source" / job.assignment
+    for path in source.rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb":
+            dest = work / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, dest)
+    for path in sub_dir.rglob("*"):
+        if path.is_file() and path.name != "timestamp.txt":
+            dest = work / path.relative_to(sub_dir)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, dest)
+    ipc = tmp / "kernel" / "ipc"
+    limits = Limits.from_dict(job.limits)
+
+    # 3. nbgrader autograde with our preprocessors and the sandboxed kernel
+    from .execute import CheckTampering, InstrumentTests, SandboxExecute
+
+    c = Config()
+    c.CourseDirectory.course_id = "treeprop"
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.source_directory = str(template / "source")
+    c.CourseDirectory.db_url = "sqlite:///" + str(root / "gradebook.db")
+    c.CourseDirectory.student_id = job.student
+    c.CourseDirectory.assignment_id = job.assignment
+    c.Autograde.create_student = True
+    c.OverwriteCells.add_missing_cells = True
+    c.Execute.timeout = int(limits.cell_seconds)
+    c.Execute.kernel_manager_class = "autograder.sandbox.SandboxKernelManager"
+    c.SandboxKernelManager.sandbox_work = str(work)
+    c.SandboxKernelManager.sandbox_ipc = str(ipc)
+    c.SandboxKernelManager.sandbox_limits = limits.to_dict()
+    c.Application.log_level = "ERROR"
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    c.Autograde.autograde_preprocessors = [
+        InstrumentTests, SandboxExecute, CheckTampering, IgnorePattern,
+        ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    # keep our report in the notebook metadata through ClearMetadata
+    c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = [
+        ("language_info", "name"), ("treeprop_grading",), ("kernelspec",)]
+    c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
+
+    if readable:
+        coursedir = CourseDirectory(config=c)
+        app = Autograde(coursedir=coursedir, config=c)
+        app.force = True
+        try:
+            app.start()
+        except Exception as error:  # nbgrader reports per-notebook failures this way
+            result.messages.append(f"nbgrader: {type(error).__name__}: {str(error)[:300]}")
+
+    # 4. read the private gradebook and the autograded notebooks
+    _collect(job, result, root, masters)
+
+
+def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    autograded_dir = root / "autograded" / job.student / job.assignment
+    for name, master in masters.items():
+        entry = {"grades": {}, "flags": [], "review": [], "messages": [], "autograded": None}
+        path = autograded_dir / f"{name}.ipynb"
+        if path.exists():
+            nb = nbformat.read(path, as_version=4)
+            report = nb.metadata.pop("treeprop_grading", {})
+            entry["flags"] = report.get("flags", [])
+            entry["messages"] = report.get("messages", [])
+            entry["review"] = review_findings(nb, helper_names_of(master))
+            entry["autograded"] = nbformat.writes(nb)
+        result.notebooks[name] = entry
+    solution_ids = {name: {c.metadata["nbgrader"]["grade_id"] for c in master.cells
+                           if c.metadata.get("nbgrader", {}).get("solution")}
+                    for name, master in masters.items()}
+    with Gradebook("sqlite:///" + str(root / "gradebook.db"), "treeprop") as gb:
+        try:
+            submission = gb.find_submission(job.assignment, job.student)
+        except MissingEntry:
+            submission = None
+        assignment = gb.find_assignment(job.assignment)
+        for notebook in assignment.notebooks:
+            entry = result.notebooks.setdefault(notebook.name, {
+                "grades": {}, "flags": [], "review": [], "messages": [], "autograded": None})
+            graded = {}
+            if submission is not None:
+                try:
+                    sn = gb.find_submission_notebook(notebook.name, job.assignment, job.student)
+                    graded = {g.name: g for g in sn.grades}
+                except MissingEntry:
+                    graded = {}
+            for cell in notebook.grade_cells:
+                grade = graded.get(cell.name)
+                score, needs_manual = 0.0, False
+                if grade is not None and entry["autograded"] is not None:
+                    value = grade.manual_score if grade.manual_score is not None \
+                        else grade.auto_score
+                    score = float(value or 0.0)
+                    needs_manual = bool(grade.needs_manual_grade)
+                entry["grades"][cell.name] = {
+                    "score": score,
+                    "max_score": float(cell.max_score or 0),
+                    "needs_manual": needs_manual,
+                    "auto": cell.name not in solution_ids.get(notebook.name, set()),
+                }
