@@ -1,0 +1,3 @@
+    for node, name in zip(model.find_input_nodes(), names):
+        node.name = name
+    return model.compile()

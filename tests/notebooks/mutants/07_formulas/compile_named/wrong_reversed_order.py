@@ -1,0 +1,7 @@
+    inputs = model.find_input_nodes()
+    if len(names) != len(inputs) or len(set(names)) != len(names):
+        raise ValueError("bad names")
+    model.compile()
+    for node, name in zip(reversed(inputs), names):
+        node.name = name
+    return model
