@@ -94,6 +94,8 @@ class _Writer:
             return self._number(node.value)
         if isinstance(node, Macro):
             return parts[0]
+        if isinstance(node, (Add, Multiply)) and len(parts) == 1:
+            return parts[0]  # a sum or product of one term is just that term
         if isinstance(node, Add):
             return self._sum(parts), ADD
         if isinstance(node, Multiply):
@@ -106,6 +108,10 @@ class _Writer:
                 return rf"\frac{{{a}}}{{{b}}}", ATOM
             return f"{self._wrap((a, pa), MUL)} / {self._wrap((b, pb), MUL + 1)}", MUL
         if isinstance(node, Negate):
+            text, prec = parts[0]
+            if prec == MUL and not text.startswith("-"):
+                # -(a * b) == -a * b (and -(a / b) == -a / b), so no parentheses needed
+                return "-" + text, MUL
             return "-" + self._wrap(parts[0], NEG + 1), NEG
         if isinstance(node, Power):
             k = self._number(node.exponent)[0]
