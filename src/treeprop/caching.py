@@ -57,6 +57,9 @@ def name_inputs(inputs: list[Input]) -> list[Input]:
 
 def decompile(model: Computation) -> Computation:
     """Switch the cache off again: back to the plain recursion (the baseline)."""
+    from treeprop.engines import detach
+
+    detach(model)  # a model on a fast engine gets its own methods back
     for node in postorder(model):
         if not isinstance(node, Leaf):
             node._cached = False

@@ -503,7 +503,9 @@ class Computation(NeuralNetNode):
         from treeprop.caching import compile_cached
 
         if engine == "cached":
-            return compile_cached(self)
+            from treeprop.engines import detach
+
+            return compile_cached(detach(self))
         from treeprop import engines
 
         return engines.compile_with(self, engine, **options)

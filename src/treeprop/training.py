@@ -40,6 +40,7 @@ def train_model(
     seed: int | None = 0,
     progress: bool = True,
     callback: Callable[[int, float], Any] | None = None,
+    batch_size: int | str | None = None,
 ) -> list[float]:
     """Train ``model`` by per-sample SGD and return the mean loss of every epoch.
 
@@ -48,6 +49,13 @@ def train_model(
     silences the printout and ``progress=False`` the progress bar.
     ``callback(epoch, mean_loss)`` runs after each epoch; returning ``False``
     stops training early.
+
+    ``batch_size=None`` is the course's per-sample SGD. A whole number ``k``
+    (or ``"full"`` for all the data) does mini-batch gradient descent instead:
+    every parameter steps by its learning rate times the *mean* gradient over
+    ``k`` samples. A model compiled with a fast engine (``engine="compiled"``
+    or ``"batched"``, see :mod:`treeprop.engines`) runs each epoch in its own
+    program and syncs the node objects at the end of every epoch.
     """
     if loss_grad_fn is not None and not callable(loss_grad_fn) and data is None:
         loss_grad_fn, data = None, loss_grad_fn  # train_model(model, MSE, data)
@@ -58,8 +66,10 @@ def train_model(
     data = _check_data(data)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    batch = _check_batch_size(batch_size, len(data))
     if learning_rate is not None:
         set_learning_rate(model, learning_rate)
+    program = getattr(model, "_program", None)  # set by a fast engine
     order = list(range(len(data)))
     rng = random.Random(seed)
     history: list[float] = []
@@ -68,20 +78,35 @@ def train_model(
         for epoch in range(1, epochs + 1):
             if shuffle:
                 rng.shuffle(order)
-            total = 0.0
-            for i in order:
-                x, y = data[i]
+            total = None
+            if program is not None or batch is not None:
                 try:
-                    p = model.predict(x)
-                    total += loss_fn(y, p)
-                    model.backward(loss_grad_fn(y, p))
+                    if program is not None:
+                        total = program.train_epoch(data, order, loss_fn, loss_grad_fn, batch)
+                    if total is None and batch is not None:
+                        total = _minibatch_epoch(model, data, order, loss_fn, loss_grad_fn,
+                                                 batch)
                 except (NonFiniteError, OverflowError) as err:
-                    # the data were checked above, so a value blew up inside the model
                     what = err if isinstance(err, NonFiniteError) else "a value overflowed"
                     raise NonFiniteError(
-                        f"training diverged in epoch {epoch} at sample {i}: {what} "
+                        f"training diverged in epoch {epoch}: {what} "
                         "(try a smaller learning rate)"
                     ) from err
+            if total is None:  # the course's loop: one sample at a time
+                total = 0.0
+                for i in order:
+                    x, y = data[i]
+                    try:
+                        p = model.predict(x)
+                        total += loss_fn(y, p)
+                        model.backward(loss_grad_fn(y, p))
+                    except (NonFiniteError, OverflowError) as err:
+                        # the data were checked above, so a value blew up inside the model
+                        what = err if isinstance(err, NonFiniteError) else "a value overflowed"
+                        raise NonFiniteError(
+                            f"training diverged in epoch {epoch} at sample {i}: {what} "
+                            "(try a smaller learning rate)"
+                        ) from err
             mean = total / len(data)
             if not math.isfinite(mean):
                 raise NonFiniteError(
@@ -100,6 +125,40 @@ def train_model(
         if bar is not None:
             bar.close()
     return history
+
+
+def _check_batch_size(batch_size: Any, n: int) -> int | None:
+    if batch_size is None:
+        return None
+    if batch_size == "full":
+        return n
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(
+            f"batch_size must be None, a whole number >= 1 or 'full', got {batch_size!r}"
+        )
+    return min(batch_size, n)
+
+
+def _minibatch_epoch(model: Computation, data: Sequence[Sample], order: Sequence[int],
+                     loss_fn: Callable, loss_grad_fn: Callable, size: int) -> float:
+    """One epoch of mini-batch gradient descent through the public API (any engine)."""
+    from treeprop.macros import parameters
+
+    params = parameters(model)
+    total = 0.0
+    for start in range(0, len(order), size):
+        batch = order[start:start + size]
+        sums = [0.0] * len(params)
+        for i in batch:
+            x, y = data[i]
+            p = model.predict(x)
+            total += loss_fn(y, p)
+            model.backward(loss_grad_fn(y, p), update=False)
+            for k, q in enumerate(params):
+                sums[k] += q.gradient
+        for q, s in zip(params, sums):
+            q.value = q.value - q.learning_rate * (s / len(batch))
+    return total
 
 
 def _check_data(data: Any) -> list[Sample]:

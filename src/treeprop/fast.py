@@ -1,0 +1,695 @@
+"""The compiled engine: a graph turned into straight-line Python.
+
+``model.compile(engine="compiled")`` first does what the cached engine does
+(names the inputs, links parents, checks for cycles), then writes the whole
+forward and backward pass for one sample as Python source, one statement per
+node, and compiles it. Running the model is then a handful of calls into that
+generated code: no recursion, no per-node method calls, no dictionaries.
+
+How it works
+    The nodes are numbered in postorder. Forward code assigns ``v<i>`` for node
+    ``i`` in that order; backward code walks the reverse (topological) order,
+    the order of :meth:`NeuralNetNode.backward`, and accumulates ``g<i>`` from
+    each parent, so the numbers match the recursive engine. Large graphs are cut
+    into functions of at most :data:`CHUNK` nodes that hand values on through a
+    list; within a function everything lives in local variables. That keeps
+    ``compile()`` of the generated source linear and a 100,000-deep chain fine.
+
+When the objects are in sync with the compiled program
+    * Parameter values live in the program's flat list while it runs. Any change
+      to a leaf made through ``.value`` (or a new leaf) is noticed on the next
+      ``predict``/``forward``/``backward`` and reloaded; learning rates are
+      reloaded on every ``backward`` and at the start of ``train_model``.
+    * ``predict(x)`` writes ``x`` into the :class:`Input` leaves, like the other
+      engines, so ``forward()`` afterwards gives the same value.
+    * ``backward(d, update=...)`` sets ``node.gradient`` on every node and writes
+      updated parameter values back through ``Parameter.value``, exactly as the
+      recursive engine does.
+    * ``train_model`` runs a fused forward-loss-backward-update function per
+      sample and touches no node object; at the end of every epoch (so before a
+      callback and when it returns) every ``Parameter.value`` holds the trained
+      value, the inputs hold the epoch's last sample and every ``node.gradient``
+      the gradient of that last step.
+
+Node classes the engine does not know (or known classes that override ``op``,
+``grad``, ``on_backward`` ...) raise :class:`UnsupportedNodeError`, unless
+``compile(engine="compiled", fallback=True)`` was asked for: then the model
+stays on the cached engine and a warning says why.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from treeprop import ops
+from treeprop.caching import compile_cached
+from treeprop.engines import register
+from treeprop.errors import InputCountError, NonFiniteError, TreepropError
+from treeprop.graph import postorder
+from treeprop.macros import Macro
+from treeprop.nodes import Computation, Constant, Input, Parameter, now
+from treeprop.outputs import Output, Softmax
+
+#: the most nodes one generated function holds (bigger graphs get several)
+CHUNK = 4000
+#: the most terms one generated sum or product holds before it is split
+TERMS = 64
+
+
+class UnsupportedNodeError(TreepropError, TypeError):
+    """The graph holds a node whose computation the engine cannot translate."""
+
+
+KINDS: dict[type, str] = {
+    ops.Add: "add", ops.Multiply: "mul", ops.ReLU: "relu", ops.Sigmoid: "sigmoid",
+    ops.Tanh: "tanh", ops.Exp: "exp", ops.Log: "log", ops.Power: "pow",
+    ops.Negate: "neg", ops.Divide: "div", Output: "output", Softmax: "softmax",
+    Macro: "macro", Input: "input", Parameter: "param", Constant: "const",
+}
+LEAVES = ("input", "param", "const")
+_METHODS = ("op", "grad", "_child_derivatives", "on_backward", "_apply", "forward")
+
+
+def node_kind(node: Any) -> str:
+    """The engine's name for what ``node`` computes; raises for unknown classes."""
+    cls = type(node)
+    for base in cls.__mro__:
+        kind = KINDS.get(base)
+        if kind is not None:
+            break
+    else:
+        raise UnsupportedNodeError(
+            f"{node.label()} is a {cls.__name__}, which the fast engines cannot translate; "
+            "build it from treeprop's operations (or a Macro), or compile with "
+            "fallback=True to keep this model on the cached engine"
+        )
+    for name in _METHODS:
+        if getattr(cls, name, None) is not getattr(base, name, None):
+            raise UnsupportedNodeError(
+                f"{node.label()} is a {cls.__name__}, which overrides {name}() of "
+                f"{base.__name__}; the fast engines would silently ignore that, so they "
+                "refuse it (compile with fallback=True to keep the cached engine)"
+            )
+    return kind
+
+
+class Plan:
+    """The graph as numbered nodes: what each computes and which nodes it reads."""
+
+    def __init__(self, model: Computation) -> None:
+        self.model = model
+        self.nodes = postorder(model)
+        index = {id(n): i for i, n in enumerate(self.nodes)}
+        self.kinds = [node_kind(n) for n in self.nodes]
+        self.kids = [[index[id(c)] for c in n.children] for n in self.nodes]
+        self.root = len(self.nodes) - 1
+        self.inputs: list[Input] = list(model.inputs or [])
+        self.params: list[Parameter] = [n for n, k in zip(self.nodes, self.kinds)
+                                        if k == "param"]
+        where = {id(n): k for k, n in enumerate(self.inputs)}
+        where.update({id(n): k for k, n in enumerate(self.params)})
+        self.pos = [where.get(id(n), -1) for n in self.nodes]
+        # A list-valued root: macros standing for an Output/Softmax at the top.
+        chain = [self.root]
+        while self.kinds[chain[-1]] == "macro":
+            chain.append(self.kids[chain[-1]][0])
+        self.vector_chain = chain if self.kinds[chain[-1]] in ("output", "softmax") else []
+        self.vector = bool(self.vector_chain)
+        self.width = len(self.kids[chain[-1]]) if self.vector else 1
+
+    def resolve(self, i: int) -> int:
+        """Follow pass-through macros down to the node that computes the value."""
+        while self.kinds[i] == "macro":
+            i = self.kids[i][0]
+        return i
+
+
+def _literal(x: float) -> str:
+    return f"({x!r})"
+
+
+class _Func:
+    """One generated function: its lines and the names it has in hand."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.lines: list[str] = []
+        self.have: set[str] = set()
+        self.gmod: list[int] = []  # gradients assigned here, in order
+        self.gmod_set: set[int] = set()
+        self.count = 0
+
+
+class _Writer:
+    """Writes the forward and backward code of a :class:`Plan`."""
+
+    def __init__(self, plan: Plan, chunk: int) -> None:
+        self.plan = plan
+        self.chunk = max(1, chunk)
+        self.need_v: set[int] = set()  # values some other function reads from V
+        self.defined_in: dict[int, int] = {}
+        # In the one-function training step a gradient that arrives along a single
+        # edge is not copied into a variable of its own: its uses read the
+        # parent's name (or, for a parameter, the expression) directly.
+        self.inline = False
+        self.alias: dict[int, str] = {}
+        self.learning_rates: list[float] | None = None  # literals in the update
+        self.edges = [0] * len(plan.nodes)
+        for kids in plan.kids:
+            for c in kids:
+                self.edges[c] += 1
+
+    # -- names -------------------------------------------------------------
+    def value(self, f: _Func, j: int) -> str:
+        """An expression for node j's value inside function f (loading it if needed)."""
+        plan = self.plan
+        j = plan.resolve(j)
+        kind = plan.kinds[j]
+        if kind == "const":
+            return _literal(plan.nodes[j]._value)
+        if kind == "input":
+            name, source = f"x{plan.pos[j]}", f"X[{plan.pos[j]}]"
+        elif kind == "param":
+            name, source = f"p{plan.pos[j]}", f"P[{plan.pos[j]}]"
+        else:
+            name, source = f"v{j}", f"V[{j}]"
+            if name not in f.have:
+                self.need_v.add(j)
+        if name not in f.have:
+            f.lines.append(f"    {name} = {source}")
+            f.have.add(name)
+        return name
+
+    # -- forward -------------------------------------------------------------
+    def forward(self, f: _Func, i: int) -> None:
+        plan = self.plan
+        kind = plan.kinds[i]
+        if kind in LEAVES or kind == "macro":
+            return
+        xs = [self.value(f, c) for c in plan.kids[i]]
+        v = f"v{i}"
+        out = f.lines
+        if kind == "add" or kind == "mul":
+            sign = " + " if kind == "add" else " * "
+            out.append(f"    {v} = {sign.join(xs[:TERMS])}")
+            for k in range(TERMS, len(xs), TERMS):
+                out.append(f"    {v} = {v}{sign}{sign.join(xs[k:k + TERMS])}")
+        elif kind == "relu":
+            out.append(f"    {v} = {xs[0]} if {xs[0]} > 0.0 else 0.0")
+        elif kind == "sigmoid":
+            a = xs[0]
+            out.append(f"    if {a} >= 0.0:\n        {v} = 1.0 / (1.0 + exp(-{a}))\n"
+                       f"    else:\n        {v} = exp({a})\n        {v} = {v} / (1.0 + {v})")
+        elif kind in ("tanh", "exp", "log"):
+            out.append(f"    {v} = {kind}({xs[0]})")
+        elif kind == "neg":
+            out.append(f"    {v} = -{xs[0]}")
+        elif kind == "div":
+            out.append(f"    {v} = {xs[0]} / {xs[1]}")
+        elif kind == "pow":
+            k = plan.nodes[i].exponent
+            if k.is_integer():
+                out.append(f"    {v} = {xs[0]} ** {_literal(k)}")
+            else:
+                out.append(f"    {v} = fpow({xs[0]}, {_literal(k)})")
+        elif kind == "output":
+            out.append(f"    {v} = [{', '.join(xs)}]")
+        elif kind == "softmax":
+            s = [f"s{i}_{j}" for j in range(len(xs))]
+            m = xs[0] if len(xs) == 1 else f"max({', '.join(xs)})"
+            out.append(f"    m{i} = {m}")
+            for name, x in zip(s, xs):
+                out.append(f"    {name} = exp({x} - m{i})")
+            self._sum(f, f"t{i}", s)
+            for name in s:
+                out.append(f"    {name} = {name} / t{i}")
+            out.append(f"    {v} = [{', '.join(s)}]")
+            f.have.update(s)
+        else:  # pragma: no cover - node_kind() only returns the kinds above
+            raise AssertionError(kind)
+        f.have.add(v)
+        self.defined_in[i] = f.number
+
+    def _sum(self, f: _Func, name: str, terms: list[str]) -> None:
+        f.lines.append(f"    {name} = {' + '.join(terms[:TERMS])}")
+        for k in range(TERMS, len(terms), TERMS):
+            f.lines.append(f"    {name} = {name} + {' + '.join(terms[k:k + TERMS])}")
+
+    # -- backward --------------------------------------------------------------
+    def grad_name(self, f: _Func, j: int) -> str:
+        if j in self.alias:
+            return self.alias[j]
+        name = f"g{j}"
+        if name not in f.have:
+            f.lines.append(f"    {name} = G[{j}]")
+            f.have.add(name)
+        return name
+
+    def give(self, f: _Func, j: int, expr: str, started: set[int], public: bool) -> None:
+        """Add ``expr`` to node j's gradient (the first contribution assigns)."""
+        kind = self.plan.kinds[j]
+        if not public and kind in ("input", "const"):
+            return
+        if self.inline and self.edges[j] == 1 and j not in started and (
+                kind == "param" or expr.isidentifier()):
+            started.add(j)
+            self.alias[j] = expr if expr.isidentifier() else f"({expr})"
+            return
+        if j not in started:
+            started.add(j)
+            f.lines.append(f"    g{j} = {expr}")
+            f.have.add(f"g{j}")
+        else:
+            name = self.grad_name(f, j)
+            f.lines.append(f"    {name} = {name} + {expr}")
+        if j not in f.gmod_set:
+            f.gmod_set.add(j)
+            f.gmod.append(j)
+
+    def backward(self, f: _Func, i: int, started: set[int], public: bool) -> None:
+        plan = self.plan
+        kind = plan.kinds[i]
+        if kind in LEAVES or (plan.vector and i in plan.vector_chain[:-1]):
+            return
+        kids = plan.kids[i]
+        if kind in ("output", "softmax"):
+            d = [f"d{j}" for j in range(len(kids))]
+            f.lines.append(f"    {', '.join(d)}, = D")
+            if kind == "output":
+                for c, dj in zip(kids, d):
+                    self.give(f, c, dj, started, public)
+                return
+            s = [f"s{i}_{j}" for j in range(len(kids))]
+            if s[0] not in f.have:
+                self.need_v.add(i)
+                f.lines.append(f"    {', '.join(s)}, = V[{i}]")
+                f.have.update(s)
+            self._sum(f, f"q{i}", [f"{dj} * {sj}" for dj, sj in zip(d, s)])
+            for c, dj, sj in zip(kids, d, s):
+                self.give(f, c, f"{sj} * ({dj} - q{i})", started, public)
+            return
+        g = "D" if i == plan.root else self.grad_name(f, i)
+        if kind in ("add", "macro"):
+            for c in kids:
+                self.give(f, c, g, started, public)
+        elif kind == "neg":
+            self.give(f, kids[0], f"-{g}", started, public)
+        elif kind == "mul":
+            xs = [self.value(f, c) for c in kids]
+            if len(xs) == 1:
+                self.give(f, kids[0], f"{g} * 1.0", started, public)
+            elif len(xs) == 2:
+                self.give(f, kids[0], f"{g} * {xs[1]}", started, public)
+                self.give(f, kids[1], f"{g} * {xs[0]}", started, public)
+            else:  # prefix and suffix products, as Multiply.grad computes them
+                n = len(xs)
+                f.lines.append(f"    a{i}_1 = {xs[0]}")
+                for k in range(1, n - 1):
+                    f.lines.append(f"    a{i}_{k + 1} = a{i}_{k} * {xs[k]}")
+                f.lines.append(f"    b{i} = {xs[n - 1]}")
+                local = [f"b{i}_0"] + [f"c{i}_{k}" for k in range(1, n)]
+                f.lines.append(f"    c{i}_{n - 1} = a{i}_{n - 1}")
+                for k in range(n - 2, 0, -1):
+                    f.lines.append(f"    c{i}_{k} = a{i}_{k} * b{i}")
+                    f.lines.append(f"    b{i} = b{i} * {xs[k]}")
+                f.lines.append(f"    b{i}_0 = b{i}")
+                for c, loc in zip(kids, local):
+                    self.give(f, c, f"{g} * {loc}", started, public)
+        elif kind == "relu":
+            x = self.value(f, kids[0])
+            self.give(f, kids[0], f"({g} if {x} > 0.0 else 0.0 * {g})", started, public)
+        elif kind in ("sigmoid", "tanh", "exp"):
+            v = self.value(f, i)
+            local = {"sigmoid": f"({v} * (1.0 - {v}))", "tanh": f"(1.0 - {v} * {v})",
+                     "exp": v}[kind]
+            self.give(f, kids[0], f"{g} * {local}", started, public)
+        elif kind == "log":
+            x = self.value(f, kids[0])
+            self.give(f, kids[0], f"{g} * (1.0 / {x})", started, public)
+        elif kind == "pow":
+            k = plan.nodes[i].exponent
+            if k == 0.0:
+                self.give(f, kids[0], f"{g} * 0.0", started, public)
+            else:
+                x = self.value(f, kids[0])
+                if k < 1.0:  # x ** (k - 1) at 0: the slope is infinite, as in Power.grad
+                    f.lines.append(f"    if {x} == 0.0: raise ZeroDivisionError")
+                e = k - 1.0
+                p = f"{x} ** {_literal(e)}" if e.is_integer() else f"fpow({x}, {_literal(e)})"
+                self.give(f, kids[0], f"{g} * ({_literal(k)} * {p})", started, public)
+        elif kind == "div":
+            a, b = self.value(f, kids[0]), self.value(f, kids[1])
+            self.give(f, kids[0], f"{g} * (1.0 / {b})", started, public)
+            self.give(f, kids[1], f"{g} * (-{a} / ({b} * {b}))", started, public)
+        else:  # pragma: no cover
+            raise AssertionError(kind)
+
+    def update(self, f: _Func) -> None:
+        """The SGD step of every parameter, after all gradients are known."""
+        plan = self.plan
+        for j in range(len(plan.nodes)):
+            if plan.kinds[j] == "param":
+                k = plan.pos[j]
+                p = self.value(f, j)
+                g = self.grad_name(f, j)
+                lr = f"L[{k}]" if self.learning_rates is None else _literal(
+                    self.learning_rates[k])
+                f.lines.append(f"    P[{k}] = {p} - {g} * {lr}")
+
+    # -- whole programs -----------------------------------------------------------
+    def forward_funcs(self, fused: bool = False) -> list[_Func]:
+        funcs = [_Func(0)]
+        for i in range(len(self.plan.nodes)):
+            f = funcs[-1]
+            if not fused and f.count >= self.chunk:
+                f = _Func(len(funcs))
+                funcs.append(f)
+            if self.plan.kinds[i] not in LEAVES and self.plan.kinds[i] != "macro":
+                f.count += 1
+            self.forward(f, i)
+        return funcs
+
+    def backward_funcs(self, public: bool, first: _Func | None = None,
+                       update: bool = False) -> list[_Func]:
+        funcs = [first if first is not None else _Func(0)]
+        started: set[int] = {self.plan.root}
+        for i in range(len(self.plan.nodes) - 1, -1, -1):
+            f = funcs[-1]
+            if first is None and f.count >= self.chunk:
+                f = _Func(len(funcs))
+                funcs.append(f)
+            if self.plan.kinds[i] not in LEAVES:
+                f.count += 1
+            self.backward(f, i, started, public)
+        if public and not self.plan.vector:
+            funcs[0].lines.insert(0, f"    G[{self.plan.root}] = D")
+        if update:
+            self.update(funcs[-1])
+        # gradients that another function continues (or the caller reads) go to G
+        later: set[int] = set()
+        for f in reversed(funcs):
+            keep = [j for j in f.gmod if public or j in later]
+            if keep:
+                f.lines.append("    " + "; ".join(f"G[{j}] = g{j}" for j in keep))
+            later.update(int(name[1:]) for name in f.have
+                         if name.startswith("g") and name[1:].isdigit())
+            # names loaded from G at the start of f were set in earlier functions
+        return funcs
+
+
+def _render(name: str, args: str, lines: list[str], result: str | None) -> str:
+    body = lines + ([f"    return {result}"] if result else []) or ["    pass"]
+    return f"def {name}({args}):\n" + "\n".join(body) + "\n"
+
+
+def _fpow(x: float, k: float) -> float:
+    return math.pow(x, k)  # raises ValueError where x ** k would be complex
+
+
+class CompiledProgram:
+    """Generated forward/backward code for one model, and its flat state."""
+
+    engine = "compiled"
+
+    def __init__(self, model: Computation, *, chunk: int = CHUNK) -> None:
+        self.model = model
+        self.plan = plan = Plan(model)
+        n = len(plan.nodes)
+        self.P = [p._value for p in plan.params]
+        self.L = [p.learning_rate for p in plan.params]
+        self.V: list[Any] = [0.0] * n
+        self.G: list[Any] = [0.0] * n
+        self.ns: dict[str, Any] = {
+            "P": self.P, "L": self.L, "V": self.V, "G": self.G,
+            "exp": math.exp, "tanh": math.tanh, "log": math.log, "fpow": _fpow,
+        }
+        self._tick = now()
+        self._last: list[float] | None = None  # inputs of the last forward pass
+        self._build(chunk)
+
+    # -- code generation ------------------------------------------------------------
+    def _build(self, chunk: int) -> None:
+        plan = self.plan
+        root = plan.root
+        sources: list[str] = []
+        self.chunk = chunk
+        w = _Writer(plan, chunk)
+        fwd = w.forward_funcs()
+        result = w.value(fwd[-1], root)
+        bwd_public = w.backward_funcs(public=True)
+        self.chunked = len(fwd) > 1
+        if self.chunked:
+            bwd_train = w.backward_funcs(public=False, update=True)
+        # forward functions store what other functions read from them
+        for f in fwd:
+            mine = sorted(j for j, k in w.defined_in.items() if k == f.number and j in w.need_v)
+            if mine:
+                f.lines.append("    " + "; ".join(f"V[{j}] = v{j}" for j in mine))
+            last = f is fwd[-1]
+            sources.append(_render(f"forward{f.number}", "X", f.lines, result if last else None))
+        for f in bwd_public:
+            sources.append(_render(f"backward{f.number}", "X, D", f.lines, None))
+        if self.chunked:
+            for f in bwd_train:
+                sources.append(_render(f"train{f.number}", "X, D", f.lines, None))
+        code = compile("\n".join(sources), f"<treeprop compiled {plan.model.label()}>", "exec")
+        exec(code, self.ns)
+        ns = self.ns
+        self._forward = [ns[f"forward{f.number}"] for f in fwd]
+        self._backward = [ns[f"backward{f.number}"] for f in bwd_public]
+        self.source = "\n".join(sources)
+        if self.chunked:
+            self._train = [ns[f"train{f.number}"] for f in bwd_train]
+            self.step = self._chunked_step
+        else:
+            self._build_step()
+
+    def _build_step(self) -> None:
+        """One function: forward, the loss, backward and the update, all in locals."""
+        plan = self.plan
+        w = _Writer(plan, self.chunk)
+        w.inline = True
+        w.learning_rates = list(self.L)
+        fused = w.forward_funcs(fused=True)[0]
+        fused.lines.append(f"    out = {w.value(fused, plan.root)}")
+        if not plan.vector:
+            fused.lines.append("    if out - out != 0.0: raise ZeroDivisionError")
+        fused.lines.append("    D = dloss(y, out)")
+        w.backward_funcs(public=False, first=fused, update=True)
+        source = _render("step", "X, y, loss, dloss", fused.lines, "loss(y, out)")
+        exec(compile(source, f"<treeprop step {plan.model.label()}>", "exec"), self.ns)
+        self.step = self.ns["step"]
+        self.step_source = source
+        self._step_rates = list(self.L)
+
+    def _chunked_step(self, x: Sequence[float], y: Any, loss: Callable, dloss: Callable) -> float:
+        *head, last = self._forward
+        for f in head:
+            f(x)
+        out = last(x)
+        if not self.plan.vector and out - out != 0.0:
+            raise ZeroDivisionError
+        d = dloss(y, out)
+        for f in self._train:
+            f(x, d)
+        return loss(y, out)
+
+    # -- keeping the node objects and the flat state in step ------------------------
+    def refresh(self, learning_rates: bool = False) -> None:
+        """Reload parameter values if any leaf changed since the last sync."""
+        if self._tick != now():
+            self.P[:] = [p._value for p in self.plan.params]
+            self._tick = now()
+        if learning_rates:
+            self.L[:] = [p.learning_rate for p in self.plan.params]
+
+    def write_parameters(self) -> None:
+        """Write the program's parameter values into the Parameter objects."""
+        for p, v in zip(self.plan.params, self.P):
+            if p._value != v:
+                p.value = v
+        self._tick = now()
+
+    def _write_inputs(self, xs: Sequence[float]) -> None:
+        for node, v in zip(self.plan.inputs, xs):
+            if node._value != v:
+                node.value = v
+        self._tick = now()
+
+    def _run_forward(self, xs: list[float]) -> Any:
+        *head, last = self._forward
+        try:
+            for f in head:
+                f(xs)
+            out = last(xs)
+            if self.plan.vector:
+                for v in out:
+                    if v - v != 0.0:
+                        raise ZeroDivisionError
+            elif out - out != 0.0:
+                raise ZeroDivisionError
+        except (ArithmeticError, ValueError):
+            self._reference_error()
+            raise
+        self._last = xs
+        return list(out) if self.plan.vector else out
+
+    def _reference_error(self) -> None:
+        """Re-run the failing pass on the node objects to raise their precise error."""
+        self.write_parameters()
+        Computation.forward(self.model)  # raises NonFiniteError naming the node
+        raise NonFiniteError(
+            f"{self.model.label()}: a value became NaN or infinite in the compiled program "
+            "(a learning rate too high, an input too large, or log/divide at zero)"
+        )
+
+    # -- the public API -------------------------------------------------------------------
+    def predict(self, inputs: Sequence[float] | dict[str, float]) -> Any:
+        self.refresh()
+        xs = _check_inputs(self.plan.inputs, inputs)
+        self._write_inputs(xs)
+        return self._run_forward(xs)
+
+    def forward(self) -> Any:
+        self.refresh()
+        return self._run_forward([n._value for n in self.plan.inputs])
+
+    def backward(self, derivative_from_parent: Any = None, *, update: bool = True) -> None:
+        plan = self.plan
+        d = derivative_from_parent
+        if plan.vector:
+            if d is None or isinstance(d, (str, bytes)) or not isinstance(d, Sequence):
+                raise TypeError(
+                    f"{self.model.label()} returns {plan.width} values, so backward needs a "
+                    "list of as many derivatives (for example from a loss gradient)"
+                )
+            if len(d) != plan.width:
+                raise InputCountError(
+                    f"{self.model.label()} has {plan.width} outputs but backward got "
+                    f"{len(d)} derivatives"
+                )
+            d = [float(v) for v in d]
+        else:
+            if d is None:
+                d = 1.0
+            if isinstance(d, (list, tuple)):
+                raise TypeError(f"{self.model.label()} returns one number; backward needs one")
+        if self._last is None or self._tick != now():
+            self.forward()  # values of the current inputs and parameters
+        try:
+            xs = self._last
+            for f in self._backward:
+                f(xs, d)
+        except (ArithmeticError, ValueError):
+            self.write_parameters()
+            Computation.backward(self.model, derivative_from_parent, update=False)
+            raise NonFiniteError(
+                f"{self.model.label()}: a gradient became NaN or infinite in the compiled "
+                "program"
+            ) from None
+        tick = now()
+        G = self.G
+        for j, node in enumerate(plan.nodes):
+            node.gradient = G[j]
+            node._grad_tick = tick
+        for j in plan.vector_chain:
+            plan.nodes[j].gradient = list(d)
+        if update:
+            self.refresh(learning_rates=True)
+            P, L = self.P, self.L
+            for j in range(len(plan.nodes)):
+                if plan.kinds[j] == "param":
+                    k = plan.pos[j]
+                    P[k] = P[k] - G[j] * L[k]
+            self.write_parameters()
+            tick = now()
+            for node in plan.nodes:
+                node._grad_tick = tick
+
+    # -- training (called by train_model) -------------------------------------------------
+    def train_epoch(self, data: Sequence[Any], order: Sequence[int], loss: Callable,
+                    dloss: Callable, batch_size: int | None = None) -> float | None:
+        """One epoch of per-sample SGD; ``None`` asks train_model to do it instead."""
+        if batch_size is not None or not order:
+            return None
+        n = len(self.plan.inputs)
+        for x, _ in data:
+            if isinstance(x, dict):
+                return None  # inputs by name: the public predict sorts them out
+            if len(x) != n:
+                _check_inputs(self.plan.inputs, x)  # raises InputCountError
+        self.refresh(learning_rates=True)
+        if not self.chunked and self.L != self._step_rates:
+            self._build_step()  # the learning rates are written into the code
+        step = self.step
+        total = 0.0
+        *body, last = order
+        k = -1
+        try:
+            for k in body:
+                x, y = data[k]
+                total += step(x, y, loss, dloss)
+        except (ArithmeticError, ValueError):
+            self.write_parameters()
+            x, y = data[k]
+            self.model.predict(x)  # the precise error, from the node objects
+            raise
+        # the epoch's last sample through the public API: nodes and parameters in sync
+        x, y = data[last]
+        p = self.predict(x)
+        total += loss(y, p)
+        self.backward(dloss(y, p))
+        return total
+
+
+def _check_inputs(nodes: list[Input], inputs: Any) -> list[float]:
+    if isinstance(inputs, dict):
+        from treeprop.nodes import _order_by_name
+
+        inputs = _order_by_name(nodes, inputs)
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
+        raise TypeError(
+            f"predict takes a list of {len(nodes)} numbers, got {type(inputs).__name__}"
+        )
+    if len(inputs) != len(nodes):
+        names = ", ".join(n.label() for n in nodes) or "none"
+        raise InputCountError(
+            f"this model has {len(nodes)} input{'s' if len(nodes) != 1 else ''} "
+            f"({names}) but predict got {len(inputs)} value{'s' if len(inputs) != 1 else ''}"
+        )
+    return list(inputs)
+
+
+def attach(model: Computation, program: Any) -> Computation:
+    """Route the model's public methods to ``program`` (undone by :func:`engines.detach`)."""
+    model._program = program
+    model.engine = program.engine
+    model.predict = program.predict
+    model.forward = program.forward
+    model.backward = program.backward
+    model.sync = program.write_parameters
+    return model
+
+
+@register("compiled")
+def compile_compiled(model: Computation, *, fallback: bool = False,
+                     chunk: int = CHUNK) -> Computation:
+    """``model.compile(engine="compiled")``: generated straight-line code."""
+    from treeprop.engines import detach
+
+    detach(model)
+    compile_cached(model)
+    try:
+        program = CompiledProgram(model, chunk=chunk)
+    except UnsupportedNodeError as err:
+        if not fallback:
+            raise
+        warnings.warn(f"{err}; staying on the cached engine", stacklevel=3)
+        return model
+    return attach(model, program)
+
+
+register("codegen")(compile_compiled)
