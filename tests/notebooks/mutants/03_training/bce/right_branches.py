@@ -1,0 +1,3 @@
+if y == 1.0:
+    return -math.log(max(p, EPS))
+return -math.log(max(1.0 - p, EPS))

@@ -1,0 +1,1 @@
+return -(y * math.log(p) + (1.0 - y) * math.log(1.0 - p))

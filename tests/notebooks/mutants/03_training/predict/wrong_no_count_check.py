@@ -1,0 +1,3 @@
+for node, value in zip(model.find_input_nodes(), inputs):
+    node.value = value
+return model.forward()
