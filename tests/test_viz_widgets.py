@@ -143,3 +143,28 @@ def test_step_through_shows_each_step():
     st2.back()
     assert st2.step.value == len(st2.steps) - 1
     assert w.value == 3.0 and b.value == -1.0
+
+
+def test_browser_moves_are_debounced_code_moves_are_not():
+    y, x, w, b = model()
+    ex = explore(y, debounce=0.2)
+
+    async def drag():
+        ex.sliders["x"].set_state({"value": 1.0})  # as a message from the browser
+        first = ex.debouncer.runs
+        ex.sliders["x"].set_state({"value": 1.5})
+        ex.sliders["x"].set_state({"value": 2.5})
+        assert ex.debouncer.runs == first  # waiting for the drag to settle
+        assert ex.debouncer.pending is not None
+        await asyncio.sleep(0.4)
+        return first
+
+    first = asyncio.run(drag())
+    assert ex.debouncer.runs == first + 1
+    assert x.value == 2.5
+    assert node_texts(ex.drawing.value, "n4")[1] == f"value {fmt(y.forward())}"
+    runs = ex.debouncer.runs
+    ex.sliders["x"].value = 0.5  # code: redrawn at once, every time
+    ex.sliders["x"].value = 0.25
+    assert ex.debouncer.runs == runs + 2
+    assert node_texts(ex.drawing.value, "n4")[1] == "value -0.25"

@@ -90,6 +90,10 @@ class Debouncer:
         if self.pending is not None:
             self._run()
 
+    def now(self) -> None:
+        """Run at once (dropping a pending trailing call, which this one replaces)."""
+        self._run()
+
 
 def leaf_names(model: Any) -> list[tuple[str, Any]]:
     """(name, leaf) for every input, then every parameter, each name unique.
@@ -161,7 +165,7 @@ class Explorer(widgets.VBox):
                                             indent=False, layout=widgets.Layout(width="120px"))
         self.edge_labels.add_class("tp-edge-labels")
         for w in (self.loss, self.target, self.edge_labels):
-            w.observe(lambda _change: self.schedule(), names="value")
+            w.observe(self._on_setting, names="value")
         self.status = widgets.HTML()
         self.status.add_class("tp-status")
         self.drawing = widgets.HTML()
@@ -182,10 +186,18 @@ class Explorer(widgets.VBox):
     def _on_slider(self, change: dict[str, Any]) -> None:
         leaf = self._by_slider[id(change["owner"])]
         leaf.value = float(change["new"])
-        self.schedule()
+        self.schedule(change["owner"])
 
-    def schedule(self) -> None:
-        self.debouncer()
+    def _on_setting(self, change: dict[str, Any]) -> None:
+        self.schedule(change["owner"])
+
+    def schedule(self, owner: Any = None) -> None:
+        """Redraw: debounced when the browser moved a control, at once when code did."""
+        from_browser = owner is not None and bool(getattr(owner, "_property_lock", None))
+        if from_browser:
+            self.debouncer()
+        else:
+            self.debouncer.now()
 
     def set(self, name: str, value: float) -> None:
         """Move slider ``name`` to ``value`` (and redraw, as a user's move would)."""
