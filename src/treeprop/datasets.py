@@ -15,15 +15,20 @@ from typing import Any
 Sample = tuple[list[float], Any]
 
 
-def _points(n: int, seed: int) -> tuple[random.Random, list[tuple[float, float]]]:
+def _check_n(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive whole number, got {n!r}")
+
+
+def _points(n: int, seed: int) -> tuple[random.Random, list[tuple[float, float]]]:
+    _check_n(n)
     rng = random.Random(seed)
     return rng, [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
 
 
 def fahrenheit_celsius(n: int = 1000, seed: int = 0) -> list[Sample]:
     """Temperatures f in [-1, 1] (as in the course) and their Celsius values."""
+    _check_n(n)
     rng, _ = _points(1, seed)
     out = []
     for _ in range(n):
@@ -51,6 +56,7 @@ def xor(n: int = 400, noise: float = 0.0, seed: int = 0) -> list[Sample]:
 def circles(n: int = 400, noise: float = 0.05, factor: float = 0.5,
             seed: int = 0) -> list[Sample]:
     """An inner circle (label 1) inside an outer ring (label 0)."""
+    _check_n(n)
     rng, _ = _points(1, seed)
     out = []
     for i in range(n):
@@ -65,6 +71,7 @@ def circles(n: int = 400, noise: float = 0.05, factor: float = 0.5,
 
 def moons(n: int = 400, noise: float = 0.1, seed: int = 0) -> list[Sample]:
     """Two interleaving half circles, scaled into roughly [-1, 1]^2."""
+    _check_n(n)
     rng, _ = _points(1, seed)
     out = []
     for i in range(n):
@@ -83,6 +90,7 @@ def moons(n: int = 400, noise: float = 0.1, seed: int = 0) -> list[Sample]:
 def spirals(n: int = 400, noise: float = 0.05, turns: float = 1.5,
             seed: int = 0) -> list[Sample]:
     """Two arms of a spiral winding around each other, labels 0 and 1."""
+    _check_n(n)
     rng, _ = _points(1, seed)
     out = []
     for i in range(n):
