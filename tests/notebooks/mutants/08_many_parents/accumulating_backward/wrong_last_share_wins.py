@@ -1,0 +1,9 @@
+    order = order_of(root)
+    totals = {id(root): derivative}
+    for node in order:
+        total = totals.get(id(node), 0.0)
+        node.gradient = total
+        for child, local in zip(node.children, node.grad()):
+            totals[id(child)] = total * local
+    for node in order:
+        node.on_backward(node.gradient)

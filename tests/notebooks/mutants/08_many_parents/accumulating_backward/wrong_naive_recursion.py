@@ -1,0 +1,7 @@
+    def visit(node, d):
+        node.gradient = d
+        node.on_backward(d)
+        for child, local in zip(node.children, node.grad()):
+            visit(child, d * local)
+
+    visit(root, derivative)

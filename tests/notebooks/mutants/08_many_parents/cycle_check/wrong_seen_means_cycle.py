@@ -1,0 +1,9 @@
+    seen = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise CycleError(f"cycle at {node.label()}")
+        seen.add(id(node))
+        stack.extend(node.children)
+    return None
