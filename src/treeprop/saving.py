@@ -98,6 +98,10 @@ def from_dict(data: Any) -> NeuralNetNode:
         ):
             raise ModelFileError(f"node {i} has bad children {kids!r}: each must be an "
                                  "earlier node's index")
+        want = 0 if issubclass(cls, Leaf) else getattr(cls, "arity", None)
+        if (want is None and not kids) or (want is not None and len(kids) != want):
+            raise ModelFileError(f"node {i} ({cls.__name__}) has {len(kids)} children, "
+                                 f"but takes {'one or more' if want is None else want}")
         node = cls.__new__(cls)
         node.name = None
         NeuralNetNode.__init__(node, children=[built[k] for k in kids])
@@ -112,9 +116,12 @@ def from_dict(data: Any) -> NeuralNetNode:
         if not isinstance(fields, dict):
             raise ModelFileError(f"node {i} has bad fields")
         for key, v in fields.items():
-            if not isinstance(key, str) or key.startswith("__") or key in _SKIP:
+            # a field may not replace a method or property (forward, op, value, ...)
+            if not isinstance(key, str) or key.startswith("__") or key in _SKIP \
+                    or hasattr(cls, key):
                 raise ModelFileError(f"node {i} has a forbidden field {key!r}")
             setattr(node, key, _decode(v, built, classes, i))
+        _check_settings(node, i)
         if not hasattr(node, "inputs"):
             node.inputs = None
         built.append(node)
@@ -127,7 +134,28 @@ def from_dict(data: Any) -> NeuralNetNode:
     return built[root]
 
 
+def _check_settings(node: NeuralNetNode, i: int) -> None:
+    """The settings that change what a node computes must be sound numbers."""
+    from treeprop.nodes import Parameter
+    from treeprop.ops import Power
+
+    name = getattr(node, "name", None)
+    if name is not None and not isinstance(name, str):
+        raise ModelFileError(f"node {i} has a name that is not text: {name!r}")
+    wanted = {Parameter: "learning_rate", Power: "exponent"}
+    for cls, key in wanted.items():
+        if isinstance(node, cls):
+            v = getattr(node, key, None)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ModelFileError(f"node {i} ({cls.__name__}) has a bad {key} {v!r}")
+            setattr(node, key, float(v))
+
+
 def _decode(v: Any, built: list[NeuralNetNode], classes: dict[str, type], i: int) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ModelFileError(f"node {i} has a field that is not a finite number: {v!r}")
+    if isinstance(v, list):
+        return [_decode(x, built, classes, i) for x in v]
     if isinstance(v, dict):
         if "node" in v:
             return _ref(v["node"], built, i)
@@ -153,7 +181,11 @@ def save(model: NeuralNetNode, path: str | Path) -> None:
 def load(path: str | Path) -> NeuralNetNode:
     """Read a model written by :func:`save`."""
     try:
-        data = json.loads(Path(path).read_text())
-    except json.JSONDecodeError as err:
+        data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as err:  # bad JSON, bad UTF-8, absurd nesting
         raise ModelFileError(f"{path} is not valid JSON: {err}") from None
     return from_dict(data)
+
+
+def _no_constant(name: str) -> Any:
+    raise ModelFileError(f"the model file contains {name}, which is not a finite number")
