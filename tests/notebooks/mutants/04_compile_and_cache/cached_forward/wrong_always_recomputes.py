@@ -1,0 +1,3 @@
+self._value = self._apply([child.forward() for child in self.children])
+self._valid = True
+return self._value

@@ -1,0 +1,4 @@
+if self._value is None:
+    self._value = self._apply([child.forward() for child in self.children])
+    self._valid = True
+return self._value

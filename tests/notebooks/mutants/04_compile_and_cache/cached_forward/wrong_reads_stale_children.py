@@ -1,0 +1,6 @@
+if not self._valid:
+    values = [child._value if child._value is not None else child.forward()
+              for child in self.children]
+    self._value = self._apply(values)
+    self._valid = True
+return self._value
