@@ -49,7 +49,7 @@ def compile_with(model: Any, engine: str, **options: Any) -> Any:
     return ENGINES[engine](model, **options)
 
 
-_ROUTED = ("predict", "forward", "backward", "sync", "engine")
+_ROUTED = ("predict", "forward", "backward", "sync", "engine", "predict_batch")
 
 
 def detach(model: Any) -> Any:

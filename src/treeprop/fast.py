@@ -428,6 +428,7 @@ class CompiledProgram:
         }
         self._tick = now()
         self._last: list[float] | None = None  # inputs of the last forward pass
+        self._training = False  # inside train_model, between syncs
         self._build(chunk)
 
     # -- code generation ------------------------------------------------------------
@@ -611,8 +612,13 @@ class CompiledProgram:
 
     # -- training (called by train_model) -------------------------------------------------
     def train_epoch(self, data: Sequence[Any], order: Sequence[int], loss: Callable,
-                    dloss: Callable, batch_size: int | None = None) -> float | None:
-        """One epoch of per-sample SGD; ``None`` asks train_model to do it instead."""
+                    dloss: Callable, batch_size: int | None = None, *,
+                    sync: bool = True) -> float | None:
+        """One epoch of per-sample SGD; ``None`` asks train_model to do it instead.
+
+        With ``sync=False`` the node objects are left behind until an epoch that
+        syncs (train_model syncs before a callback and at the end).
+        """
         if batch_size is not None or not order:
             return None
         n = len(self.plan.inputs)
@@ -621,12 +627,17 @@ class CompiledProgram:
                 return None  # inputs by name: the public predict sorts them out
             if len(x) != n:
                 _check_inputs(self.plan.inputs, x)  # raises InputCountError
-        self.refresh(learning_rates=True)
+        if not self._training or self._tick != now():
+            self.refresh(learning_rates=True)
+        self._training = True
         if not self.chunked and self.L != self._step_rates:
             self._build_step()  # the learning rates are written into the code
         step = self.step
         total = 0.0
-        *body, last = order
+        if sync:
+            *body, last = order
+        else:
+            body, last = order, None
         k = -1
         try:
             for k in body:
@@ -637,7 +648,10 @@ class CompiledProgram:
             x, y = data[k]
             self.model.predict(x)  # the precise error, from the node objects
             raise
+        if last is None:
+            return total
         # the epoch's last sample through the public API: nodes and parameters in sync
+        self._training = False
         x, y = data[last]
         p = self.predict(x)
         total += loss(y, p)

@@ -82,7 +82,10 @@ def train_model(
             if program is not None or batch is not None:
                 try:
                     if program is not None:
-                        total = program.train_epoch(data, order, loss_fn, loss_grad_fn, batch)
+                        # the program syncs the node objects only when someone looks
+                        sync = callback is not None or epoch == epochs
+                        total = program.train_epoch(data, order, loss_fn, loss_grad_fn, batch,
+                                                    sync=sync)
                     if total is None and batch is not None:
                         total = _minibatch_epoch(model, data, order, loss_fn, loss_grad_fn,
                                                  batch)
