@@ -129,6 +129,36 @@ def substitute(source: str, replacement: str) -> str:
     return "\n".join(lines[: s + 1] + body.splitlines() + lines[e:]) + "\n"
 
 
+def student_version(nb):
+    """A stand-in for nbgrader's student version: what an untouched submission looks like.
+
+    Solution regions become ``raise NotImplementedError()`` (at the marker's
+    indentation), hidden tests disappear, manually graded answers are blank.
+    The autograder tests check the real nbgrader output; this one is fast
+    enough to run on every notebook in the notebook suite.
+    """
+    student = nbformat.from_dict(nb)
+    for cell in student.cells:
+        if is_manual(cell) and cell.cell_type == "markdown":
+            cell.source = "YOUR ANSWER HERE"
+        if cell.cell_type != "code":
+            continue
+        out, skipping = [], None
+        for line in cell.source.splitlines():
+            mark = line.strip()
+            if mark in (BEGIN_SOLUTION, BEGIN_HIDDEN):
+                skipping = mark
+                if mark == BEGIN_SOLUTION:
+                    indent = line[: len(line) - len(line.lstrip())]
+                    out += [indent + "# YOUR CODE HERE", indent + "raise NotImplementedError()"]
+            elif mark in (END_SOLUTION, END_HIDDEN):
+                skipping = None
+            elif skipping is None:
+                out.append(line)
+        cell.source = "\n".join(out)
+    return student
+
+
 def stderr_text(cell) -> str:
     return "".join(
         o.get("text", "") for o in cell.get("outputs", [])

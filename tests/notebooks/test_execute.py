@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import pytest
 from conftest import require_program
-from nbharness import Stopwatch, make_client, notebook_ids, read, stderr_text
+from nbharness import (
+    Stopwatch,
+    is_test,
+    make_client,
+    nbg,
+    notebook_ids,
+    read,
+    stderr_text,
+    student_version,
+)
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
@@ -38,3 +47,37 @@ def test_master_executes(nb_id: str, record_property) -> None:
         for o in c.get("outputs", []) if o.get("output_type") == "error"
     ]
     assert not errors, f"{nb_id}: error outputs in cells {errors}"
+
+
+@pytest.mark.parametrize("nb_id", notebook_ids())
+def test_untouched_student_version_runs_to_the_end(nb_id: str) -> None:
+    """With every exercise unfinished, only test cells fail; demos fall back and still run."""
+    require_program("dot", "graphviz")
+    from nbclient.exceptions import CellExecutionError
+
+    student = student_version(read(nb_id))
+    client = make_client(student, nb_id, timeout=BUDGET_SECONDS * 2)
+    client.reset_execution_trackers()
+    broken, passed_tests = [], []
+    with client.setup_kernel():
+        for i, cell in enumerate(student.cells):
+            if cell.cell_type != "code":
+                continue
+            try:
+                client.execute_cell(cell, i)
+                failed = bool(stderr_text(cell).strip())
+            except CellExecutionError as err:
+                failed, why = True, str(err).strip().splitlines()[-1][:300]
+            else:
+                why = "stderr: " + stderr_text(cell)[-300:]
+            if is_test(cell):
+                if not failed:
+                    passed_tests.append(nbg(cell)["grade_id"])
+            elif failed:
+                broken.append((i, nbg(cell).get("grade_id", ""), why))
+    assert not broken, (
+        f"{nb_id}: with the exercises unfinished these non-test cells fail; use "
+        f"treeprop.course.yours_or_reference so demos fall back: {broken}")
+    assert not passed_tests, (
+        f"{nb_id}: these test cells pass without any answer (they must fail on an "
+        f"untouched exercise): {passed_tests}")
