@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,14 +65,19 @@ def strip_hidden_tests(nb) -> int:
                 continue
             (hidden if inside else kept).append(line)
         cell.source = "\n".join(kept)
+        hidden_text = "\n".join(hidden)
         secrets = [h.strip() for h in hidden if h.strip()]
         outputs = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                text = "\n".join(output.get("traceback", []))
-                if any(s in text for s in secrets):
-                    output["traceback"] = [f"{output.get('ename')}: a hidden test failed"]
-                    output["evalue"] = "a hidden test failed"
+                # Tracebacks quote the code that failed: keep only the error's name and
+                # message, and drop the message too when it comes from the hidden tests.
+                evalue = str(output.get("evalue", ""))
+                if evalue.strip() and (evalue in hidden_text
+                                       or any(s in evalue for s in secrets)):
+                    evalue = "a hidden test failed"
+                output["evalue"] = evalue
+                output["traceback"] = [f"{output.get('ename')}: {evalue}"]
             elif output.get("output_type") == "stream":
                 if any(s in output.get("text", "") for s in secrets):
                     output["text"] = "(output of hidden tests removed)\n"
@@ -111,6 +117,8 @@ class Summary:
 
 
 class Coordinator:
+    """Find submissions, grade the pending ones through an executor, record each result once."""
+
     def __init__(self, course: Course, executor=None, *, workers: int | None = None,
                  limits: Limits | None = None, progress: bool = True, out=None):
         self.course = course
@@ -123,6 +131,8 @@ class Coordinator:
     def gradebook(self):
         from nbgrader.api import Gradebook
 
+        # nbgrader's own relationship handling warns on every new submission; harmless.
+        warnings.filterwarnings("ignore", message=".*not in session.*")
         self.course.root.mkdir(parents=True, exist_ok=True)
         gb = Gradebook(self.course.db_url, self.course.course_id)
         _meta.create_all(gb.engine, checkfirst=True)

@@ -23,6 +23,9 @@ checkout on ``PYTHONPATH``) and the sandbox tool (``bwrap``). The check in
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import io
 import ipaddress
 import os
 import shutil
@@ -30,6 +33,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import uuid
@@ -40,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from .executors import TaskFailure
 
 ENV_SCHEDULER = "GRADER_SCHEDULER"
 DEFAULT_PORT = 8786
@@ -200,18 +206,64 @@ def problems_in(reports: dict[str, dict[str, Any]], *, need_sandbox: bool) -> li
 # -- the executor ----------------------------------------------------------------------
 
 
-@dataclass
-class TaskFailure:
-    """A job whose task failed on the cluster itself (not a student error).
+# -- shipping a submission's files to a worker that may not share our disk ----------------
 
-    The worker function turns every student problem into a result; reaching
-    this means the task raised or Dask gave up on it (``KilledWorker`` after
-    the allowed number of worker deaths). It is handed to the coordinator like
-    a result so the batch goes on and the summary can say what happened.
+
+def pack_folder(folder: str | os.PathLike) -> bytes:
+    """A folder's files as gzip'd tar bytes (checkpoints and caches left out)."""
+    buffer = io.BytesIO()
+    skip = {".ipynb_checkpoints", "__pycache__"}
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        root = Path(folder)
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not skip & set(path.relative_to(root).parts):
+                archive.add(path, arcname=path.relative_to(root).as_posix(), recursive=False)
+    return buffer.getvalue()
+
+
+def unpack_folder(data: bytes, destination: Path) -> Path:
+    """Extract :func:`pack_folder` bytes; only plain files, never outside ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        archive.extractall(destination, filter="data")
+    return destination
+
+
+def _template_cache(digest: str, data: bytes) -> Path:
+    """The course template on this worker, unpacked once per worker machine and user."""
+    base = Path(tempfile.gettempdir()) / f"treeprop-templates-{os.getuid()}"
+    base.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(base, 0o700)  # holds hidden tests: private to the grading user
+    folder = base / digest
+    if (folder / ".complete").exists():
+        return folder
+    building = Path(tempfile.mkdtemp(prefix=f"{digest}.", dir=base))
+    unpack_folder(data, building)
+    (building / ".complete").write_text("")
+    try:
+        building.rename(folder)  # atomic; another task may have won the race
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+    return folder
+
+
+def grade_shipped(fn: Callable[[Any], Any], job: Any, submission: bytes, template: bytes,
+                  digest: str) -> Any:
+    """Runs on a worker: unpack the files a job names, then call the pure worker ``fn``.
+
+    The job's ``submission`` and ``template`` paths point at the instructor's disk; here
+    they are replaced by local copies, so a worker needs no shared file system.
     """
+    cached = _template_cache(digest, template)
+    with tempfile.TemporaryDirectory(prefix="treeprop-submission-") as scratch:
+        local = unpack_folder(submission, Path(scratch) / "submission")
+        return fn(dataclasses.replace(job, submission=str(local), template=str(cached)))
 
-    job: Any
-    error: str
+
+def _ships(job: Any) -> bool:
+    return dataclasses.is_dataclass(job) and all(
+        isinstance(getattr(job, name, None), str) for name in ("submission", "template")
+    )
 
 
 def job_key(job: Any) -> str:
@@ -257,12 +309,16 @@ class DaskExecutor:
         worker_wait: float = WORKER_WAIT,
         need_sandbox: bool = True,
         retries: int = 0,
+        ship_files: bool = True,
     ) -> None:
         self.address = normalise_address(address)
         self.connect_timeout = connect_timeout
         self.worker_wait = worker_wait
         self.need_sandbox = need_sandbox
         self.retries = retries
+        # Send each submission's files with its task (workers need no shared disk);
+        # False passes the jobs' paths as they are (a file system shared at the same path).
+        self.ship_files = ship_files
         self.client = None
         self.workers: dict[str, dict[str, Any]] = {}
         self.handed_over = 0
@@ -332,10 +388,24 @@ class DaskExecutor:
         if not jobs:
             return
         by_future = {}
+        templates: dict[str, tuple[Any, str]] = {}
         for job in jobs:
-            future = self.client.submit(
-                fn, job, key=job_key(job), pure=False, retries=self.retries
-            )
+            key = job_key(job)
+            if self.ship_files and _ships(job):
+                # The course template goes to the cluster once (and to each worker once);
+                # each task carries only its own submission's files.
+                if job.template not in templates:
+                    data = pack_folder(job.template)
+                    digest = hashlib.sha256(data).hexdigest()[:24]
+                    future = self.client.scatter(data, hash=False)
+                    templates[job.template] = (future, digest)
+                shared, digest = templates[job.template]
+                future = self.client.submit(
+                    grade_shipped, fn, job, pack_folder(job.submission), shared, digest,
+                    key=key, pure=False, retries=self.retries,
+                )
+            else:
+                future = self.client.submit(fn, job, key=key, pure=False, retries=self.retries)
             by_future[future] = job
         seen: set[Any] = set()
         try:
@@ -358,6 +428,8 @@ class DaskExecutor:
             # Interrupted (Ctrl-C) or done: nothing left should keep running for us.
             if by_future and self.client is not None:
                 self.client.cancel(list(by_future))
+            for shared, _ in templates.values():
+                shared.release()
 
 
 def executor_from_env(environ: dict[str, str] | None = None, **options: Any) -> DaskExecutor | None:

@@ -176,6 +176,8 @@ class CheckTampering(NbGraderPreprocessor):
             if role == "canary":
                 outputs = cell.get("outputs", [])
                 ran = cell.get("execution_count") is not None or outputs
+                if cell.get("metadata", {}).get("treeprop_not_run"):
+                    ran = False
                 canary_ok = (not ran) or any(
                     o.get("output_type") == "error" and o.get("ename") == "AssertionError"
                     for o in outputs)
@@ -299,6 +301,8 @@ class SandboxExecute(Execute):
                             f"cell {index} left {strays} stray processes (killed)")
                 if self._flooded:
                     report["messages"].append(f"cell {index} exceeded the output limit")
+                for note in _limit_notes(cell):
+                    report["messages"].append(f"cell {index} {note}")
                 if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
                     report["messages"].append(
                         f"cell {index} exceeded the time limit of {self.timeout} s")
@@ -314,10 +318,14 @@ class SandboxExecute(Execute):
         _fail(cell, "NotRun", reason)
 
     def _responsive(self) -> bool:
+        saved = self.timeout
+        self.timeout = 5
         try:
-            reply = self.wait_for_reply(self.kc.kernel_info(), timeout=5)
+            reply = self.wait_for_reply(self.kc.kernel_info())
         except Exception:
             return False
+        finally:
+            self.timeout = saved
         return reply is not None
 
     @staticmethod
@@ -347,9 +355,8 @@ class SandboxExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
-        self._cell_out = getattr(self, "_cell_out", 0) + size
-        self._nb_out = getattr(self, "_nb_out", 0) + size
-        if self._cell_out > self._out_cap or self._nb_out > self._nb_out_cap:
+        cell_out = getattr(self, "_cell_out", 0) + size
+        if self._flooded or cell_out > self._out_cap or self._nb_out + size > self._nb_out_cap:
             if not self._flooded:
                 self._flooded = True
                 outs.append(new_output("error", ename="OutputLimitExceeded",
@@ -357,7 +364,9 @@ class SandboxExecute(Execute):
                                        "the cell was interrupted",
                                        traceback=["OutputLimitExceeded"]))
                 asyncio.ensure_future(self.km.interrupt_kernel())
-            return None
+            return None  # dropped: floods never pile up in memory
+        self._cell_out = cell_out
+        self._nb_out += size
         return super().output(outs, msg, display_id, cell_index)
 
 

@@ -13,10 +13,12 @@ import ast
 import hashlib
 import json
 import re
+import secrets
 import shutil
 import tempfile
 import time
 import traceback
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -225,10 +227,14 @@ def sanitize_notebook(path: Path, grade_ids: set[str]) -> tuple[object | None, l
     """Read a submitted notebook; repair what nbgrader would choke on. (nb or None, messages)."""
     messages = []
     try:
-        nb = nbformat.read(path, as_version=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.read(path, as_version=4)
     except Exception as error:  # corrupt JSON, wrong format, ...
         return None, [f"{path.name} could not be read ({type(error).__name__}: "
                       f"{str(error)[:160]}); scored 0"]
+    seen: set[str] = set()
+    drop: list[int] = []
     for index, cell in enumerate(nb.cells):
         if "nbgrader" in cell.get("metadata", {}):
             meta = cell.metadata["nbgrader"]
@@ -238,11 +244,31 @@ def sanitize_notebook(path: Path, grade_ids: set[str]) -> tuple[object | None, l
                 del cell.metadata["nbgrader"]
                 messages.append(f"cell {index}: broken nbgrader metadata removed (the "
                                 "master's test cells are restored)")
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if isinstance(meta, dict) and meta.get("grade_id") in seen:
+            if meta.get("grade") and not meta.get("solution"):
+                drop.append(index)
+                messages.append(f"cell {index}: duplicate of test cell {meta['grade_id']} "
+                                "removed")
+            else:
+                del cell.metadata["nbgrader"]
+                messages.append(f"cell {index}: duplicate grade id {meta['grade_id']} "
+                                "(only the first copy is graded)")
+        elif isinstance(meta, dict):
+            seen.add(meta.get("grade_id"))
         if cell.cell_type == "code":
             cell.setdefault("outputs", [])
             cell.setdefault("execution_count", None)
+    nb.cells = [c for i, c in enumerate(nb.cells) if i not in drop]
+    ids: set[str] = set()
+    for cell in nb.cells:  # unique cell ids (copied cells share them)
+        if not cell.get("id") or cell["id"] in ids:
+            cell["id"] = secrets.token_hex(4)
+        ids.add(cell["id"])
     try:
-        nbformat.validate(nb)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nbformat.validate(nb)
     except Exception as error:
         messages.append(f"{path.name}: notebook format repaired ({str(error)[:120]})")
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
@@ -260,6 +286,8 @@ def _grade_ids_of(nb) -> set[str]:
 def grade_submission(job: GradeJob) -> GradeResult:
     """Grade one submission in a private temporary course; never raises for student errors."""
     started = time.monotonic()
+    # nbgrader's ORM warns about its own relationship handling on every new submission.
+    warnings.filterwarnings("ignore", message=".*not in session.*")
     result = GradeResult(job.student, job.assignment, job.checksum, job.timestamp)
     tmp = Path(tempfile.mkdtemp(prefix="treeprop-grade-"))
     try:
@@ -381,13 +409,24 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
     c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
 
     if readable:
+        import io
+        import logging
+
         coursedir = CourseDirectory(config=c)
         app = Autograde(coursedir=coursedir, config=c)
         app.force = True
+        log = io.StringIO()
+        handler = logging.StreamHandler(log)
+        handler.setLevel(logging.ERROR)
+        app.log.addHandler(handler)
         try:
             app.start()
         except Exception as error:  # nbgrader reports per-notebook failures this way
-            result.messages.append(f"nbgrader: {type(error).__name__}: {str(error)[:300]}")
+            detail = [line for line in log.getvalue().splitlines() if line.strip()]
+            result.messages.append(f"nbgrader could not grade it: {type(error).__name__}: "
+                                   + " | ".join(detail[-3:])[-500:])
+        finally:
+            app.log.removeHandler(handler)
 
     # 4. read the private gradebook and the autograded notebooks
     _collect(job, result, root, masters)
