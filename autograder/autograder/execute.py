@@ -370,6 +370,29 @@ class SandboxExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
 
+_LIMIT_PATTERNS = [
+    ("MemoryError", "", "hit the memory limit"),
+    ("", "No space left on device", "filled its disk quota"),
+    ("", "File too large", "hit the file size limit"),
+    ("BlockingIOError", "Resource temporarily unavailable", "hit the process limit"),
+    ("", "Network is unreachable", "tried to use the network (blocked)"),
+    ("PermissionError", "", "was denied access to a file"),
+]
+
+
+def _limit_notes(cell) -> list[str]:
+    notes = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") != "error":
+            continue
+        ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
+        for name, text, note in _LIMIT_PATTERNS:
+            if (not name or name == ename) and (not text or text in evalue):
+                notes.append(f"{note} ({ename})")
+                break
+    return notes
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
