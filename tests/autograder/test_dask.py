@@ -8,9 +8,12 @@ started by :func:`autograder.dask_executor.loopback_cluster` and always torn dow
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -127,3 +130,280 @@ def test_a_worker_without_the_sandbox_is_refused_before_any_work():
         with pytest.raises(dx.WorkerNotReady, match="has no bwrap"):
             executor.connect()
         assert executor.client is None
+
+
+# -- grading 30 submissions: locally, then on the cluster ----------------------------------------
+
+FIXTURE_SOURCE = Path(__file__).resolve().parent / "fixtures" / "source"
+ASSIGNMENT = "fx01_squares"
+N_SUBMISSIONS = 30
+SQUARE = "def square(x):\n    return x * x\n"
+CUBE = "def cube(x):\n    return x ** 3\n"
+# What each kind of student hands in: code for the two exercise cells, or a special case.
+VARIANTS = {
+    "good": {"square": SQUARE, "cube": CUBE},
+    "untouched": {},
+    "square_only": {"square": SQUARE},
+    "wrong_cube": {"square": SQUARE, "cube": "def cube(x):\n    return x ** 2\n"},
+    "hard_coded": {"square": "def square(x):\n    return 9 if x == 3 else 0\n", "cube": CUBE},
+    "syntax_error": {"square": SQUARE, "cube": "def cube(x)\n    return x ** 3\n"},
+    "always_equal": {
+        "square": "class Yes:\n    def __eq__(self, other):\n        return True\n\n\n"
+        "def square(x):\n    return Yes()\n",
+        "cube": CUBE,
+    },
+    "corrupt_json": "corrupt",
+    "missing": "missing",
+    "renamed": "renamed",
+}
+LOOPING = {"square": SQUARE, "cube": "def cube(x):\n    while True:\n        pass\n"}
+
+
+def student_notebook(release: Path, answers: dict[str, str]):
+    import nbformat
+
+    nb = nbformat.read(release, as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+        if grade_id == "explain" and answers:
+            cell.source = "An odd number of negative factors stays negative."
+    return nb
+
+
+def make_submissions(release: Path, submitted: Path, count: int = N_SUBMISSIONS) -> dict:
+    """``count`` students cycling through VARIANTS (one hangs in a loop); name -> variant."""
+    import nbformat
+
+    kinds = {}
+    names = list(VARIANTS)
+    for i in range(count):
+        student = f"student{i:02d}"
+        kind = names[i % len(names)] if i != count - 1 else "looping"
+        folder = submitted / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text(f"2026-11-{1 + i % 20:02d} 10:{i:02d}:00.000000")
+        spec = VARIANTS.get(kind, LOOPING)
+        if spec == "corrupt":
+            (folder / f"{ASSIGNMENT}.ipynb").write_text('{"cells": [ {"cell_type": ')
+        elif spec == "missing":
+            (folder / "notes.txt").write_text("I could not do it\n")
+        elif spec == "renamed":
+            nb = student_notebook(release, VARIANTS["good"])
+            nbformat.write(nb, folder / "my_squares_final.ipynb")
+        else:
+            nbformat.write(student_notebook(release, spec), folder / f"{ASSIGNMENT}.ipynb")
+        kinds[student] = kind
+    return kinds
+
+
+@dataclass
+class GradedCourse:
+    root: Path
+    source: Path
+    submitted: Path
+    kinds: dict
+    csv: str
+    seconds: float
+
+
+# Short limits so the looping student costs seconds, generous enough for a loaded machine.
+def grading_limits():
+    from autograder.sandbox import Limits
+
+    return Limits(cell_seconds=10, notebook_seconds=90)
+
+
+def grade_course(root: Path, source: Path, submitted: Path, executor):
+    """Grade a copy of ``submitted`` in a new course under ``root``; (course, summary, csv)."""
+    from autograder.coordinator import Coordinator, write_csv
+    from autograder.course import Course
+
+    course = Course(root=root, source=source)
+    shutil.copytree(submitted, course.submitted)
+    coordinator = Coordinator(course, executor=executor, limits=grading_limits(), progress=False)
+    summary = coordinator.run()
+    csv_path = write_csv(course, root / "grades.csv")
+    return course, summary, csv_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def graded_locally(tmp_path_factory):
+    """The 30 submissions graded by the local default (a process pool of 2): the reference."""
+    require_program("bwrap", "bubblewrap")
+    from autograder.course import Course, generate_student_versions
+    from autograder.executors import LocalProcessExecutor
+
+    base = tmp_path_factory.mktemp("dask-course")
+    source = base / "source"
+    shutil.copytree(FIXTURE_SOURCE / ASSIGNMENT, source / ASSIGNMENT)
+    students = Course(root=base / "release-course", source=source)
+    generate_student_versions(students, [ASSIGNMENT])
+    release = students.release / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    submitted = base / "submitted"
+    kinds = make_submissions(release, submitted)
+    started = time.monotonic()
+    _, summary, csv = grade_course(base / "local", source, submitted, LocalProcessExecutor(2))
+    seconds = time.monotonic() - started
+    assert not summary.failed, summary.table()
+    assert len(summary.graded) == N_SUBMISSIONS, summary.table()
+    return GradedCourse(base, source, submitted, kinds, csv, seconds)
+
+
+def csv_totals(csv_text: str) -> dict[str, float]:
+    import csv as csv_module
+    import io
+
+    rows = csv_module.DictReader(io.StringIO(csv_text))
+    return {r["student"]: float(r["score"]) for r in rows if r["assignment"] == "TOTAL"}
+
+
+def gradebook_counts(course) -> dict[str, int]:
+    """Rows per table that a doubled grade would inflate."""
+    from autograder.coordinator import JOURNAL
+    from nbgrader.api import Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy import func, select
+
+    with Gradebook(course.db_url, course.course_id) as gb:
+        return {
+            "journal": gb.db.execute(select(func.count()).select_from(JOURNAL)).scalar(),
+            "journal_keys": gb.db.execute(
+                select(func.count()).select_from(
+                    select(JOURNAL.c.student, JOURNAL.c.assignment).distinct().subquery()
+                )
+            ).scalar(),
+            "graded": gb.db.execute(
+                select(func.count()).select_from(JOURNAL).where(JOURNAL.c.status == "graded")
+            ).scalar(),
+            "submissions": gb.db.query(SubmittedAssignment).count(),
+            "notebooks": gb.db.query(SubmittedNotebook).count(),
+            "grades": gb.db.query(Grade).count(),
+        }
+
+
+@pytest.fixture
+def cluster():
+    with dx.loopback_cluster(2, pythonpath=WORKER_PATH) as running:
+        yield running
+
+
+@pytest.mark.slow
+def test_a_cluster_grades_30_submissions_exactly_like_a_local_run(graded_locally, cluster):
+    executor = dx.DaskExecutor(cluster.address)
+    course, summary, csv = grade_course(
+        graded_locally.root / "dask", graded_locally.source, graded_locally.submitted, executor
+    )
+    assert not summary.failed, summary.table()
+    assert csv == graded_locally.csv
+    assert executor.handed_over == N_SUBMISSIONS and executor.duplicates_dropped == 0
+    assert sorted(executor.workers) == sorted(cluster_workers(cluster))
+    counts = gradebook_counts(course)
+    assert counts["journal"] == counts["journal_keys"] == counts["graded"] == N_SUBMISSIONS
+    assert counts["submissions"] == N_SUBMISSIONS
+    # The batch really was a mix: good work scores, untouched and broken work does not.
+    totals = csv_totals(csv)
+    by_kind = {}
+    for student, kind in graded_locally.kinds.items():
+        by_kind.setdefault(kind, set()).add(totals[student])
+    assert by_kind["good"] == by_kind["renamed"] == {5.0}
+    assert by_kind["untouched"] == by_kind["corrupt_json"] == by_kind["missing"] == {0.0}
+    assert by_kind["square_only"] == by_kind["wrong_cube"] == {2.0}
+    assert max(by_kind["hard_coded"]) < 5.0 and max(by_kind["always_equal"]) < 5.0
+
+
+def cluster_workers(cluster) -> dict[str, int]:
+    """Worker address -> pid, as the scheduler knows them."""
+    from distributed import Client
+
+    with Client(cluster.address, timeout="10s", set_as_default=False) as client:
+        return client.run(os.getpid)
+
+
+class KillOneWorkerMidRun(dx.DaskExecutor):
+    """After ``after`` results, SIGKILL a worker process that is grading a submission."""
+
+    def __init__(self, cluster, after: int = N_SUBMISSIONS // 2):
+        super().__init__(cluster.address)
+        self.cluster = cluster
+        self.after = after
+        self.killed: tuple[str, str] | None = None  # (worker address, task key)
+
+    def map(self, fn, jobs):
+        for count, pair in enumerate(super().map(fn, jobs), start=1):
+            if count == self.after:
+                self.kill_a_busy_worker()
+            yield pair
+
+    def kill_a_busy_worker(self) -> None:
+        pids = self.client.run(os.getpid)
+        ours = set(self.cluster.worker_pids())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for address, keys in self.client.processing().items():
+                if keys and pids.get(address) in ours:
+                    os.kill(pids[address], signal.SIGKILL)
+                    self.killed = (address, str(keys[0]))
+                    return
+            time.sleep(0.05)
+        raise AssertionError("no worker was busy to be killed")
+
+
+@pytest.mark.slow
+def test_killing_a_worker_mid_run_still_grades_every_submission_exactly_once(
+    graded_locally, cluster
+):
+    executor = KillOneWorkerMidRun(cluster)
+    course, summary, csv = grade_course(
+        graded_locally.root / "killed", graded_locally.source, graded_locally.submitted, executor
+    )
+    assert executor.killed is not None
+    address, key = executor.killed
+    assert address not in cluster_workers(cluster)  # the worker is gone for good
+    assert len([p for p in cluster.workers if p.poll() is None]) == 1
+    # Every submission graded once: one result per student, no failure, no doubled row.
+    assert not summary.failed, summary.table()
+    graded = sorted(r.student for r in summary.graded)
+    assert graded == sorted(graded_locally.kinds)
+    assert executor.handed_over == N_SUBMISSIONS
+    # The submission the killed worker was grading was graded again elsewhere.
+    assert any(key.startswith(f"grade-{student}-") for student in graded)
+    counts = gradebook_counts(course)
+    local_course = type(course)(root=graded_locally.root / "local", source=graded_locally.source)
+    assert counts == gradebook_counts(local_course)
+    assert counts["journal"] == counts["journal_keys"] == counts["graded"] == N_SUBMISSIONS
+    assert csv == graded_locally.csv
+
+
+@pytest.mark.slow
+def test_a_submission_graded_twice_on_the_cluster_is_recorded_once(graded_locally, cluster):
+    """Dask may run a task twice; the coordinator's write is keyed, so nothing doubles."""
+    from autograder.coordinator import Coordinator
+    from autograder.course import Course
+    from autograder.worker import grade_submission
+    from distributed import Client
+
+    course = Course(root=graded_locally.root / "twice", source=graded_locally.source)
+    student = next(s for s, kind in graded_locally.kinds.items() if kind == "good")
+    shutil.copytree(graded_locally.submitted / student, course.submitted / student)
+    coordinator = Coordinator(course, executor=object(), limits=grading_limits())
+    [job] = coordinator.discover()
+    template = dx.pack_folder(job.template)
+    digest = "twice-test"
+    workers = sorted(cluster_workers(cluster))
+    with Client(cluster.address, timeout="10s", set_as_default=False) as client:
+        # The same job, once on each worker: two real runs of one submission.
+        futures = [
+            client.submit(dx.grade_shipped, grade_submission, job, dx.pack_folder(job.submission),
+                          template, digest, pure=False, workers=[w], allow_other_workers=False)
+            for w in workers
+        ]
+        first, second = client.gather(futures)
+    assert first.status == second.status == "graded"
+    assert first.score() == second.score() == csv_totals(graded_locally.csv)[student]
+    coordinator.record(first)
+    once = gradebook_counts(course)
+    coordinator.record(second)
+    assert gradebook_counts(course) == once
+    assert once["journal"] == once["submissions"] == 1
+    assert coordinator.recorded()[(student, ASSIGNMENT)]["score"] == first.score()
