@@ -168,3 +168,12 @@ def test_browser_moves_are_debounced_code_moves_are_not():
     ex.sliders["x"].value = 0.25
     assert ex.debouncer.runs == runs + 2
     assert node_texts(ex.drawing.value, "n4")[1] == "value -0.25"
+
+
+def test_sliders_follow_leaves_changed_by_code():
+    y, x, w, b = model()
+    ex = explore(y)
+    x.value = 7.5  # outside the slider's range
+    ex.redraw()
+    assert ex.sliders["x"].value == 7.5 and ex.sliders["x"].max >= 7.5
+    assert node_texts(ex.drawing.value, "n4")[1] == "value 21.5"

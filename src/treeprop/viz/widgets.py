@@ -181,9 +181,12 @@ class Explorer(widgets.VBox):
         super().__init__([boxes, *note, controls, self.status, self.drawing])
         self.add_class("tp-explore")
         self.debouncer = Debouncer(self.redraw, debounce)
+        self._syncing = False
         self.redraw()
 
     def _on_slider(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
         leaf = self._by_slider[id(change["owner"])]
         leaf.value = float(change["new"])
         self.schedule(change["owner"])
@@ -216,7 +219,21 @@ class Explorer(widgets.VBox):
         self.model.backward(loss.grad(y, p), update=False)
         return p, loss(y, p)
 
+    def sync_sliders(self) -> None:
+        """Move sliders to their leaves' values (code may have changed a leaf)."""
+        self._syncing = True
+        try:
+            for s in self.sliders.values():
+                v = self._by_slider[id(s)].value
+                if s.value != v:
+                    s.min, s.max = min(s.min, v), max(s.max, v)
+                    s.value = v
+        finally:
+            self._syncing = False
+
     def redraw(self) -> None:
+        """Recompute, then redraw the tree and the status line (and sync the sliders)."""
+        self.sync_sliders()
         try:
             p, value = self.compute()
         except (ArithmeticError, ValueError) as err:

@@ -1,0 +1,175 @@
+"""The demo notebook in real JupyterLab, driven by Playwright with the system Chromium.
+
+Starts JupyterLab 4 headless on loopback (free port, no token, no browser),
+opens a temporary copy of notebooks/extras/viz_demo.ipynb, runs all cells,
+moves the explorer's x slider with the keyboard and checks that the drawn SVG
+shows the newly computed value. Screenshots go to test-output/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_module, require_program
+from treeprop.viz.model import fmt
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "notebooks" / "extras" / "viz_demo.ipynb"
+OUTPUT = ROOT / "test-output" / "browser"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def readout(locator) -> float:
+    """A slider's readout as a number (ipywidgets writes minus as U+2212)."""
+    return float(locator.text_content().replace("\u2212", "-"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A JupyterLab server on 127.0.0.1 serving a copy of the demo notebook."""
+    require_program("dot", "graphviz")
+    root = tmp_path / "lab"
+    root.mkdir()
+    shutil.copy(NOTEBOOK, root / "viz_demo.ipynb")
+    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    # no news or update toasts over the notebook; start the notebook's kernel unasked
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"autoStartDefaultKernel": True}))
+    port = free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTER_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
+    env.pop("JUPYTER_CONFIG_DIR", None)
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter"), "lab",
+        "--no-browser", "--ServerApp.open_browser=False",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=", "--ServerApp.password=",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:  # containers and CI runners often run as root
+        cmd.append("--allow-root")
+    log = open(tmp_path / "lab.log", "w")  # noqa: SIM115 - closed in the teardown
+    server = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text())
+            time.sleep(0.3)
+        yield url
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+        log.close()
+
+
+def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
+    chromium = require_program("chromium", "chromium")
+    require_module("playwright", "pip install -e '.[dev]'")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect, sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            try:
+                page.goto(f"{lab}/lab/tree/viz_demo.ipynb")
+                page.locator(".jp-Notebook").first.wait_for(timeout=90_000)
+                # should JupyterLab still ask for a kernel, take the notebook's own
+                select = page.get_by_role("button", name="Select Kernel")
+                try:
+                    select.wait_for(timeout=5_000)
+                    select.click()
+                except PlaywrightTimeout:
+                    pass
+                # wait for the kernel, then Run > Run All Cells
+                expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+                       ).to_have_count(1, timeout=90_000)
+                page.get_by_role("menuitem", name="Run", exact=True).click()
+                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+                explorer = page.locator(".tp-explore").first
+                explorer.wait_for(timeout=60_000)
+                # the last cell trained the playground three epochs and exported its settings
+                expect(page.locator(".tp-pg-status")).to_contain_text("epoch 3", timeout=180_000)
+                expect(page.locator(".tp-pg-settings textarea")).to_have_value(
+                    re.compile('"dataset": "xor"'), timeout=30_000)
+
+                root_value = explorer.locator(".tp-drawing svg g#tp_n5 text").nth(1)
+                slider_readout = explorer.locator(".tp-slider-x .widget-readout")
+                x_before = readout(slider_readout)
+                assert x_before == 1.5  # where the notebook's code put it
+                w, b = -0.4, -0.2
+                expect(root_value).to_have_text(f"value {fmt(math.tanh(w * x_before + b))}")
+                explorer.scroll_into_view_if_needed()
+                page.screenshot(path=str(OUTPUT / "viz_demo_before.png"))
+
+                handle = explorer.locator(".tp-slider-x .noUi-handle")
+                handle.focus()
+                for _ in range(5):
+                    page.keyboard.press("ArrowLeft")
+                page.wait_for_timeout(300)
+                x_after = readout(slider_readout)
+                assert x_after < x_before
+                expected = f"value {fmt(math.tanh(w * x_after + b))}"
+                expect(root_value).to_have_text(expected, timeout=20_000)
+                x_text = explorer.locator(".tp-drawing svg g#tp_n1 text").nth(1)
+                expect(x_text).to_have_text(f"value {fmt(x_after)}")
+                page.wait_for_timeout(500)
+                explorer.screenshot(path=str(OUTPUT / "viz_demo_explorer.png"))
+                page.screenshot(path=str(OUTPUT / "viz_demo_after.png"))
+            except Exception:
+                page.screenshot(path=str(OUTPUT / "viz_demo_failure.png"))
+                raise
+        finally:
+            browser.close()
