@@ -18,7 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from hypothesis import assume
+from hypothesis import assume, settings
 from hypothesis import strategies as st
 
 from treeprop import (
@@ -39,6 +39,11 @@ from treeprop import (
 )
 from treeprop.errors import NonFiniteError
 from treeprop.graph import postorder
+
+# A busy CI machine must not turn a slow example into a failure (timing is not
+# what these tests check), and a failure should print how to reproduce it.
+settings.register_profile("treeprop", deadline=None, print_blob=True)
+settings.load_profile("treeprop")
 
 #: every operation kind the generator knows
 ALL_KINDS = ("add", "mul", "relu", "sigmoid", "tanh", "exp", "log", "pow", "neg", "div")
