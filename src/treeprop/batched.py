@@ -54,7 +54,7 @@ def _sigmoid(z: Any) -> Any:
 
 def _activate(kind: str, z: Any) -> Any:
     if kind == "relu":
-        return np.where(z > 0.0, z, 0.0)
+        return np.maximum(z, 0.0)  # a NaN stays NaN here, and the root check reports it
     if kind == "sigmoid":
         return _sigmoid(z)
     return np.tanh(z)
@@ -233,11 +233,11 @@ class BatchedProgram:
         self.W, self.Wlr, self.b, self.blr = [], [], [], []
         for layer, _, _ in self.layers:
             self.W.append(np.array([[nodes[j]._value for j in row] for row in layer.weights]))
-            self.Wlr.append(np.array([[nodes[j].learning_rate for j in row]
-                                      for row in layer.weights]))
+            self.Wlr.append(_rates([[nodes[j].learning_rate for j in row]
+                                    for row in layer.weights]))
             bias = layer.bias or []
             self.b.append(np.array([nodes[j]._value for j in bias]) if bias else None)
-            self.blr.append(np.array([nodes[j].learning_rate for j in bias]) if bias else None)
+            self.blr.append(_rates([nodes[j].learning_rate for j in bias]) if bias else None)
         self._training = False
         self.p = np.array([nodes[j]._value for j in self._loose], dtype=float)
         self.plr = np.array([nodes[j].learning_rate for j in self._loose], dtype=float)
@@ -376,8 +376,8 @@ class BatchedProgram:
         n = self._X.shape[0]
         self._g: dict[int, Any] = {}
         self._gblocks: list[Any] = [None] * len(self.blocks)
-        self.gW = [np.zeros_like(W) for W in self.W]  # stays zero if no gradient arrives
-        self.gb = [None if b is None else np.zeros_like(b) for b in self.b]
+        self.gW: list[Any] = [None] * len(self.W)  # None: no gradient arrived (zero)
+        self.gb: list[Any] = [None] * len(self.b)
         self.gp = np.zeros_like(self.p)
         D = np.asarray(D, dtype=float)
         if plan.vector:
@@ -394,9 +394,10 @@ class BatchedProgram:
                         continue
                     A = self._matrix(spec)
                     self.gW[k] = G.T @ A
-                    if self.gb[k] is not None:
+                    if self.b[k] is not None:
                         self.gb[k] = G.sum(axis=0)
-                    self._give_matrix(spec, G @ self.W[k])
+                    if spec[0] != "inputs":  # nobody needs the inputs' gradients
+                        self._give_matrix(spec, G @ self.W[k])
                 elif op == "act":
                     _, bid, kind, src = ins
                     G = self._gblocks[bid]
@@ -489,20 +490,25 @@ class BatchedProgram:
     def step(self, scale: float = 1.0) -> None:
         """Gradient descent: every parameter -= learning rate * scale * gradient."""
         for k in range(len(self.W)):
-            self.W[k] -= self.Wlr[k] * (scale * self.gW[k])
-            if self.b[k] is not None:
-                self.b[k] -= self.blr[k] * (scale * self.gb[k])
-        self.p -= self.plr * (scale * self.gp)
+            if self.gW[k] is not None:
+                self.W[k] -= (self.Wlr[k] * scale) * self.gW[k]
+            if self.gb[k] is not None:
+                self.b[k] -= (self.blr[k] * scale) * self.gb[k]
+        if len(self.p):
+            self.p -= self.plr * (scale * self.gp)
 
     def _write_gradients(self) -> None:
         nodes = self.plan.nodes
         tick = now()
-        for (layer, _, _), gW, gb in zip(self.layers, self.gW, self.gb):
+        for (layer, _, _), W, gW, gb in zip(self.layers, self.W, self.gW, self.gb):
+            if gW is None:
+                gW = np.zeros_like(W)
             for row, values in zip(layer.weights, gW.tolist()):
                 for j, v in zip(row, values):
                     nodes[j].gradient = v
                     nodes[j]._grad_tick = tick
-            for j, v in zip(layer.bias or [], [] if gb is None else gb.tolist()):
+            for j, v in zip(layer.bias or [], [0.0] * len(layer.bias or []) if gb is None
+                            else gb.tolist()):
                 nodes[j].gradient = v
                 nodes[j]._grad_tick = tick
         for j, v in zip(self._loose, self.gp.tolist()):
@@ -573,9 +579,13 @@ class BatchedProgram:
         order = np.asarray(order)
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            P = self.forward_batch(X[idx])
+            if len(idx) == len(order):  # the full batch: the order does not matter
+                Xb, Yb, idx = X, Y, np.arange(len(order))
+            else:
+                Xb, Yb = X[idx], Y[idx]
+            P = self.forward_batch(Xb)
             if vec is not None:
-                L, G = vec(Y[idx], P)
+                L, G = vec(Yb, P)
             else:  # a loss we do not know: call it sample by sample
                 ys = [data[i][1] for i in idx.tolist()]
                 rows = P.tolist()
@@ -604,6 +614,12 @@ class BatchedProgram:
             Y = np.array(ys, dtype=float)
         self._data = (data, X, Y)
         return X, Y
+
+
+def _rates(values: Any) -> Any:
+    """Learning rates as one number when they are all equal (one multiply less)."""
+    arr = np.array(values, dtype=float)
+    return float(arr.flat[0]) if arr.size and (arr == arr.flat[0]).all() else arr
 
 
 def _vector_loss(loss: Callable, dloss: Callable) -> Callable | None:

@@ -44,11 +44,12 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from treeprop import ops
+from treeprop import losses, ops
 from treeprop.caching import compile_cached
 from treeprop.engines import register
 from treeprop.errors import InputCountError, NonFiniteError, TreepropError
 from treeprop.graph import postorder
+from treeprop.losses import EPS
 from treeprop.macros import Macro
 from treeprop.nodes import Computation, Constant, Input, Parameter, now
 from treeprop.outputs import Output, Softmax
@@ -157,6 +158,7 @@ class _Writer:
         self.inline = False
         self.alias: dict[int, str] = {}
         self.learning_rates: list[float] | None = None  # literals in the update
+        self.param_locals = False  # the update writes local variables (epoch loop)
         self.edges = [0] * len(plan.nodes)
         for kids in plan.kids:
             for c in kids:
@@ -357,7 +359,8 @@ class _Writer:
                 g = self.grad_name(f, j)
                 lr = f"L[{k}]" if self.learning_rates is None else _literal(
                     self.learning_rates[k])
-                f.lines.append(f"    P[{k}] = {p} - {g} * {lr}")
+                target = p if self.param_locals else f"P[{k}]"
+                f.lines.append(f"    {target} = {p} - {g} * {lr}")
 
     # -- whole programs -----------------------------------------------------------
     def forward_funcs(self, fused: bool = False) -> list[_Func]:
@@ -426,9 +429,12 @@ class CompiledProgram:
             "P": self.P, "L": self.L, "V": self.V, "G": self.G,
             "exp": math.exp, "tanh": math.tanh, "log": math.log, "fpow": _fpow,
         }
+        self.ns["FAILED"] = self.FAILED = [-1]
         self._tick = now()
         self._last: list[float] | None = None  # inputs of the last forward pass
         self._training = False  # inside train_model, between syncs
+        self._checked: Any = None  # the data whose inputs were checked
+        self._epochs: dict[Any, Callable] = {}
         self._build(chunk)
 
     # -- code generation ------------------------------------------------------------
@@ -469,22 +475,79 @@ class CompiledProgram:
             self._build_step()
 
     def _build_step(self) -> None:
-        """One function: forward, the loss, backward and the update, all in locals."""
+        """``step(X, y, loss, dloss)``: one sample's forward, loss, backward and update."""
+        source = self._fused("step", None, epoch=False)
+        self.step = self.ns["step"]
+        self.step_source = source
+        self._step_rates = list(self.L)
+
+    def _fused(self, name: str, loss_kind: str | None, *, epoch: bool) -> str:
+        """Write one function holding forward, loss, backward and update in locals.
+
+        With ``epoch=True`` it is a loop over the samples of an epoch in which the
+        parameters stay in local variables from the first sample to the last.
+        ``loss_kind`` ("mse", "bce") writes that loss and its gradient inline,
+        with the same arithmetic as :mod:`treeprop.losses`; otherwise the given
+        functions are called.
+        """
         plan = self.plan
         w = _Writer(plan, self.chunk)
         w.inline = True
         w.learning_rates = list(self.L)
-        fused = w.forward_funcs(fused=True)[0]
-        fused.lines.append(f"    out = {w.value(fused, plan.root)}")
+        w.param_locals = epoch
+        f = _Func(0)
+        if epoch:
+            for k in range(len(plan.params)):
+                f.have.add(f"p{k}")
+        for i in range(len(plan.nodes)):
+            w.forward(f, i)
+        f.lines.append(f"    out = {w.value(f, plan.root)}")
         if not plan.vector:
-            fused.lines.append("    if out - out != 0.0: raise ZeroDivisionError")
-        fused.lines.append("    D = dloss(y, out)")
-        w.backward_funcs(public=False, first=fused, update=True)
-        source = _render("step", "X, y, loss, dloss", fused.lines, "loss(y, out)")
-        exec(compile(source, f"<treeprop step {plan.model.label()}>", "exec"), self.ns)
-        self.step = self.ns["step"]
-        self.step_source = source
-        self._step_rates = list(self.L)
+            f.lines.append("    if out - out != 0.0: raise ZeroDivisionError")
+        lo, hi = _literal(EPS), _literal(1.0 - EPS)
+        if loss_kind == "mse":
+            f.lines.append("    lv = (y - out) ** 2\n    D = -2.0 * (y - out)")
+        elif loss_kind == "bce":
+            f.lines.append(f"    q = out if out > {lo} else {lo}\n"
+                           f"    q = q if q < {hi} else {hi}\n"
+                           "    lv = -(y * log(q) + (1.0 - y) * log(1.0 - q))\n"
+                           "    D = (q - y) / (q * (1.0 - q))")
+        else:
+            f.lines.append("    lv = loss(y, out)\n    D = dloss(y, out)")
+        w.backward_funcs(public=False, first=f, update=True)
+        if not epoch:
+            source = _render(name, "X, y, loss, dloss", f.lines, "lv")
+        else:
+            names = [f"p{k}" for k in range(len(plan.params))]
+            load = "    " + "; ".join(f"{p} = P[{k}]" for k, p in enumerate(names))
+            store = "; ".join(f"P[{k}] = {p}" for k, p in enumerate(names)) or "pass"
+            body = "\n".join("        " + line for line in "\n".join(f.lines).split("\n"))
+            source = (
+                f"def {name}(data, order, loss, dloss):\n"
+                + (load + "\n" if names else "")
+                + "    total = 0.0\n    k = -1\n    try:\n"
+                + "        for k in order:\n            X, y = data[k]\n"
+                + body + "\n            total += lv\n"
+                + "    except (ArithmeticError, ValueError):\n"
+                + f"        {store}\n        FAILED[0] = k\n        raise\n"
+                + f"    {store}\n    return total\n"
+            )
+        exec(compile(source, f"<treeprop {name} {plan.model.label()}>", "exec"), self.ns)
+        return source
+
+    def _epoch_function(self, loss: Callable, dloss: Callable) -> Callable:
+        """The generated epoch loop for this loss (rebuilt if learning rates changed)."""
+        fn = getattr(loss, "fn", loss)
+        kind = ("mse" if fn is losses.mse and dloss is losses.mse_grad else
+                "bce" if fn is losses.bce and dloss is losses.bce_grad else None)
+        if self.plan.vector:
+            kind = None
+        key = (kind, tuple(self.L))
+        if key not in self._epochs:
+            name = f"epoch_{kind or 'call'}"
+            self._fused(name, kind, epoch=True)
+            self._epochs = {key: self.ns[name]}  # keep one: rates rarely change back
+        return self._epochs[key]
 
     def _chunked_step(self, x: Sequence[float], y: Any, loss: Callable, dloss: Callable) -> float:
         *head, last = self._forward
@@ -621,31 +684,34 @@ class CompiledProgram:
         """
         if batch_size is not None or not order:
             return None
-        n = len(self.plan.inputs)
-        for x, _ in data:
-            if isinstance(x, dict):
-                return None  # inputs by name: the public predict sorts them out
-            if len(x) != n:
-                _check_inputs(self.plan.inputs, x)  # raises InputCountError
+        if self._checked is not data:
+            n = len(self.plan.inputs)
+            for x, _ in data:
+                if isinstance(x, dict):
+                    return None  # inputs by name: the public predict sorts them out
+                if len(x) != n:
+                    _check_inputs(self.plan.inputs, x)  # raises InputCountError
+            self._checked = data
         if not self._training or self._tick != now():
             self.refresh(learning_rates=True)
         self._training = True
-        if not self.chunked and self.L != self._step_rates:
-            self._build_step()  # the learning rates are written into the code
-        step = self.step
-        total = 0.0
         if sync:
             *body, last = order
         else:
             body, last = order, None
-        k = -1
+        total = 0.0
         try:
-            for k in body:
-                x, y = data[k]
-                total += step(x, y, loss, dloss)
+            if self.chunked:
+                step = self.step
+                for k in body:
+                    self.FAILED[0] = k
+                    x, y = data[k]
+                    total += step(x, y, loss, dloss)
+            else:
+                total = self._epoch_function(loss, dloss)(data, body, loss, dloss)
         except (ArithmeticError, ValueError):
             self.write_parameters()
-            x, y = data[k]
+            x, y = data[self.FAILED[0]]
             self.model.predict(x)  # the precise error, from the node objects
             raise
         if last is None:
