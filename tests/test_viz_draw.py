@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import require_program
 
 import treeprop as tp
-from tests.conftest import require_program
 from treeprop.viz import draw, text_tree
 from treeprop.viz.model import fmt
 

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import require_program
 
 import treeprop as tp
-from tests.conftest import require_program
 from treeprop.viz.model import fmt
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "extras" / "viz_demo.ipynb"

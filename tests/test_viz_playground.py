@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 import pytest
+from conftest import require_program
 
 import treeprop as tp
-from tests.conftest import require_program
 from treeprop.viz import draw_network, playground
 from treeprop.viz.network import _weights, linear_layers
 from treeprop.viz.playground import grid_values, parse_hidden

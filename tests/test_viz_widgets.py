@@ -7,9 +7,9 @@ import html
 import re
 
 import pytest
+from conftest import require_program
 
 import treeprop as tp
-from tests.conftest import require_program
 from treeprop.viz import explore, step_through
 from treeprop.viz.model import fmt
 from treeprop.viz.widgets import Debouncer, backward_steps

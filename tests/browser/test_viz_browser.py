@@ -22,8 +22,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import require_module, require_program
 
-from tests.conftest import require_module, require_program
 from treeprop.viz.model import fmt
 
 ROOT = Path(__file__).resolve().parents[2]
