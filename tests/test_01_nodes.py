@@ -181,3 +181,15 @@ def test_repr_is_readable():
     assert repr(Add(Input(1.0), Constant(2.0))) == "Add(Input(1), Constant(2))"
     big = Add([Input(float(i)) for i in range(6)])
     assert "6 children" in repr(big)
+
+
+def test_repr_of_a_deep_or_cyclic_graph_is_short_not_a_recursion_error():
+    node = Input(1.0)
+    for _ in range(5000):
+        node = Power(Multiply(node, Parameter(1.0)), exponent=1.0)
+    text = repr(node)
+    assert text.startswith("Power(Multiply(Power(") and "(...)" in text
+    assert len(text) < 500
+    loop = Add(Input(1.0), name="loop")
+    loop.children.append(loop)
+    assert repr(loop).endswith("Add(...))))))))")

@@ -252,7 +252,7 @@ class NeuralNetNode:
         return self.name or type(self).__name__
 
     def __repr__(self) -> str:
-        inner = ", ".join(repr(c) for c in self.children[:4])
+        inner = ", ".join(nested_repr(c) for c in self.children[:4])
         if len(self.children) > 4:
             inner += f", ... ({len(self.children)} children)"
         return f"{type(self).__name__}({inner})"
@@ -307,6 +307,25 @@ class NeuralNetNode:
         from treeprop.ops import Power
 
         return Power(self, exponent=exponent)
+
+
+_REPR_DEPTH = [0]  # how deep the current repr() is nested
+REPR_LIMIT = 6
+
+
+def nested_repr(child: NeuralNetNode) -> str:
+    """A child's repr inside its parent's, cut short below ``REPR_LIMIT`` levels.
+
+    Without the limit a 10,000-deep chain (or a graph with a cycle) makes
+    ``repr`` -- and so a notebook showing the model -- fail with RecursionError.
+    """
+    if _REPR_DEPTH[0] >= REPR_LIMIT and not isinstance(child, Leaf):
+        return f"{type(child).__name__}(...)"
+    _REPR_DEPTH[0] += 1
+    try:
+        return repr(child)
+    finally:
+        _REPR_DEPTH[0] -= 1
 
 
 def _too_deep(node: NeuralNetNode) -> Exception:

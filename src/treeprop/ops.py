@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from treeprop.errors import NonFiniteError
-from treeprop.nodes import Operation
+from treeprop.nodes import Operation, nested_repr
 
 
 class Add(Operation):
@@ -162,7 +162,7 @@ class Power(Operation):
         return [k * base ** (k - 1.0)]
 
     def __repr__(self) -> str:
-        return f"Power({self.children[0]!r}, exponent={self.exponent:g})"
+        return f"Power({nested_repr(self.children[0])}, exponent={self.exponent:g})"
 
 
 class Negate(Operation):
