@@ -232,3 +232,11 @@ def test_evaluate_and_accuracy_do_not_change_the_model():
     expected = sum(BCE(y, model.predict(x)) for x, y in data) / 3
     assert loss == pytest.approx(expected)
     assert [p.value for p in parameters(model)] == before
+
+
+def test_predict_by_name_on_unnamed_inputs_says_to_compile():
+    model = Add(Input(), Input(name="b"))
+    with pytest.raises(InputCountError, match=r"1 of the 2 inputs have no name.*compile\(\)"):
+        model.predict({"x0": 1.0, "b": 2.0})
+    model.compile()
+    assert model.predict({"x0": 1.0, "b": 2.0}) == 3.0

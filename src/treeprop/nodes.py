@@ -532,6 +532,11 @@ class Computation(NeuralNetNode):
 
 def _order_by_name(nodes: list[Input], values: dict[str, float]) -> list[float]:
     names = [n.name for n in nodes]
+    if None in names:
+        raise InputCountError(
+            f"predict got values by name, but {names.count(None)} of the {len(names)} inputs "
+            "have no name; call model.compile() to name them x0, x1, ... or pass a list"
+        )
     missing = [n for n in names if n not in values]
     extra = [k for k in values if k not in names]
     if missing or extra:
