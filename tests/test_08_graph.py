@@ -42,10 +42,13 @@ class CountingParameter(Parameter):
 # -- shared nodes (a DAG) -------------------------------------------------------------------
 
 
-def test_b_is_a_plus_a_c_is_b_plus_b_gives_four():
+@pytest.mark.parametrize("compiled", [False, True])
+def test_b_is_a_plus_a_c_is_b_plus_b_gives_four(compiled):
     a = CountingParameter(3.0, learning_rate=0.1)
     b = a + a
     c = b + b
+    if compiled:
+        c.compile()
     c.backward(update=False)
     assert a.gradient == 4.0
     assert b.gradient == 2.0
@@ -53,6 +56,7 @@ def test_b_is_a_plus_a_c_is_b_plus_b_gives_four():
     c.backward()
     assert a.updates == [4.0]  # one update, with the derivative summed over all four paths
     assert a.value == pytest.approx(3.0 - 0.1 * 4.0)
+    assert c.forward() == 4 * a.value
 
 
 def test_course_recursion_visits_a_shared_node_once_per_path():
