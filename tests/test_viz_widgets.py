@@ -177,3 +177,22 @@ def test_sliders_follow_leaves_changed_by_code():
     ex.redraw()
     assert ex.sliders["x"].value == 7.5 and ex.sliders["x"].max >= 7.5
     assert node_texts(ex.drawing.value, "n4")[1] == "value 21.5"
+
+
+def test_jupyterlab_sees_the_widgets_extension():
+    """ipywidgets 8 renders in JupyterLab 4 only with jupyterlab_widgets 3 installed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import ipywidgets
+    import jupyterlab_widgets
+
+    assert ipywidgets.__version__.startswith("8.")
+    assert jupyterlab_widgets.__version__.startswith("3.")
+    jupyter = Path(sys.executable).parent / "jupyter"
+    out = subprocess.run([str(jupyter), "labextension", "list"], capture_output=True,
+                         text=True, timeout=60)
+    listing = out.stdout + out.stderr
+    line = [ln for ln in listing.splitlines() if "@jupyter-widgets/jupyterlab-manager" in ln]
+    assert line and "enabled" in line[0] and "OK" in line[0], listing

@@ -168,6 +168,32 @@ def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
                 page.wait_for_timeout(500)
                 explorer.screenshot(path=str(OUTPUT / "viz_demo_explorer.png"))
                 page.screenshot(path=str(OUTPUT / "viz_demo_after.png"))
+
+                # step-through: the notebook left it at step 2; one click on "step"
+                stepper = page.locator(".tp-step-through").first
+                explanation = stepper.locator(".tp-explanation")
+                expect(explanation).to_contain_text("step 2 of 6: n4 Add")
+                stepper.locator(".tp-next").click()
+                expect(explanation).to_contain_text("step 3 of 6: n3 b", timeout=20_000)
+                expect(stepper.locator(".tp_highlight")).to_have_count(1)
+                stepper.scroll_into_view_if_needed()
+                stepper.screenshot(path=str(OUTPUT / "viz_demo_step_through.png"))
+
+                # playground: play trains in the background until pause is pressed
+                pg = page.locator(".tp-playground").first
+                status = pg.locator(".tp-pg-status")
+                expect(status).to_contain_text("epoch 3")
+                pg.locator(".tp-pg-play").click()
+                expect(status).to_contain_text(re.compile(r"epoch (8|9|\d\d+) "),
+                                               timeout=60_000)
+                pg.locator(".tp-pg-play").click()
+                expect(pg.locator(".tp-pg-play")).to_contain_text("play", timeout=20_000)
+                page.wait_for_timeout(1500)
+                stopped = status.text_content()
+                page.wait_for_timeout(1500)
+                assert status.text_content() == stopped  # paused: no more epochs
+                pg.scroll_into_view_if_needed()
+                pg.screenshot(path=str(OUTPUT / "viz_demo_playground.png"))
             except Exception:
                 page.screenshot(path=str(OUTPUT / "viz_demo_failure.png"))
                 raise
