@@ -94,6 +94,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 2
     coordinator = Coordinator(course, workers=args.workers, limits=_limits(args),
                               progress=not args.no_progress)
+    from .dask_executor import prepare_cluster_run  # GRADER_SCHEDULER: reach it first
+
+    problem = prepare_cluster_run(coordinator.executor, course.db_url)
+    if problem:
+        print(f"cannot grade on the cluster: {problem}", file=sys.stderr)
+        return 2
     summary = coordinator.run()
     print(summary.table())
     return 0 if not summary.failed else 1
@@ -108,17 +114,19 @@ def collect_lms_zip(course: Course, archive: Path, assignment: str | None) -> No
         if len(ids) != 1:
             raise SystemExit("--assignment is needed with --lms-zip (which assignment?)")
         assignment = ids[0]
+    if not (course.release / assignment).is_dir():
+        generate_student_versions(course, [assignment])
     target = course.root / "downloaded" / assignment / "archive"
     target.mkdir(parents=True, exist_ok=True)
     import shutil
 
     shutil.copy(archive, target / archive.name)
     config = course.config()
-    config.FileNameCollector.named_regexp = (
+    config.FileNameCollectorPlugin.named_regexp = (
         r".*?(?P<student_id>[A-Za-z0-9.-]+)_(?P<file_id>[^/]+\.ipynb)$")
     config.ZipCollectApp.force = True
     config.ZipCollectApp.strict = False
-    config.Application.log_level = "WARNING"
+    config.Application.log_level = "WARN"
     app = ZipCollectApp(config=config)
     app.initialize([assignment])
     app.start()

@@ -357,7 +357,7 @@ def generate_feedback(course: Course) -> list[Path]:
     from nbgrader.coursedir import CourseDirectory
 
     config = course.config()
-    config.Application.log_level = "WARNING"
+    config.Application.log_level = "WARN"
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     made = []
     if not course.autograded.is_dir():

@@ -99,7 +99,7 @@ class Course:
 
 
 def _quiet(app_config: Config) -> Config:
-    app_config.Application.log_level = "WARNING"
+    app_config.Application.log_level = "WARN"
     return app_config
 
 

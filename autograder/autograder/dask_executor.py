@@ -192,7 +192,8 @@ def problems_in(reports: dict[str, dict[str, Any]], *, need_sandbox: bool) -> li
             found.append(
                 f"worker {worker} on {host} cannot import the autograder "
                 f"({report.get('error', 'not installed')}): install the project there "
-                "(pip install -e .) or put the checkout on its PYTHONPATH"
+                "and put its autograder/ folder on the worker's PYTHONPATH "
+                "(PYTHONPATH=<checkout>/autograder dask worker ...)"
             )
         if not report.get("treeprop"):
             found.append(f"worker {worker} on {host} cannot import treeprop")
@@ -430,6 +431,35 @@ class DaskExecutor:
                 self.client.cancel(list(by_future))
             for shared, _ in templates.values():
                 shared.release()
+
+
+def prepare_cluster_run(executor: Any, db_url: str | None, out=None) -> str | None:
+    """Before a batch: for a Dask executor, warn about SQLite and connect now.
+
+    Connecting here (not when the first job is sent) means an unreachable scheduler,
+    a scheduler without workers or a worker without the project or bwrap is reported
+    before anything is prepared or graded. Returns the problem's text, or None.
+    Any other executor (serial, local processes) is left alone.
+    """
+    if not isinstance(executor, DaskExecutor):
+        return None
+    out = sys.stderr if out is None else out
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        caution = warn_if_sqlite_on_cluster(executor.address, db_url)
+    if caution:
+        print(f"warning: {caution}", file=out)
+    try:
+        executor.connect()
+    except (SchedulerUnreachable, WorkerNotReady) as error:
+        return str(error)
+    hosts = sorted({report.get("host", "?") for report in executor.workers.values()})
+    print(
+        f"grading on the Dask cluster at {executor.address}: {len(executor.workers)} "
+        f"worker(s) on {', '.join(hosts)}",
+        file=out,
+    )
+    return None
 
 
 def executor_from_env(environ: dict[str, str] | None = None, **options: Any) -> DaskExecutor | None:
