@@ -1,0 +1,8 @@
+    original = leaf.value
+    try:
+        base = f()
+        leaf.value = original + h
+        up = f()
+    finally:
+        leaf.value = original
+    return (up - base) / h

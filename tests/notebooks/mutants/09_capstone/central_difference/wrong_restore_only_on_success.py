@@ -1,0 +1,7 @@
+    original = leaf.value
+    leaf.value = original + h
+    up = f()
+    leaf.value = original - h
+    down = f()
+    leaf.value = original
+    return (up - down) / (2 * h)

@@ -1,0 +1,7 @@
+        if valid_loss <= self.best_loss:
+            self.best_loss = valid_loss
+            self.best_epoch = epoch
+            self.waited = 0
+            return False
+        self.waited += 1
+        return self.waited >= self.patience

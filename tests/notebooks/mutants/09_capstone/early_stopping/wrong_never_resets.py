@@ -1,0 +1,6 @@
+        if valid_loss < self.best_loss:
+            self.best_loss = valid_loss
+            self.best_epoch = epoch
+            return False
+        self.waited += 1
+        return self.waited >= self.patience

@@ -1,0 +1,8 @@
+    confusion = [[0 for _ in range(classes)] for _ in range(classes)]
+    hits = 0
+    for inputs, label in data:
+        scores = list(model.predict(inputs))
+        guess = scores.index(max(scores))
+        confusion[label][guess] += 1
+        hits += int(guess == label)
+    return hits / len(data), confusion

@@ -1,0 +1,10 @@
+    confusion = None
+    right = 0
+    for inputs, label in data:
+        p = model.predict(inputs)
+        if confusion is None:
+            confusion = [[0] * len(p) for _ in range(len(p))]
+        guess = max(range(len(p)), key=p.__getitem__)
+        confusion[label][guess] += 1
+        right += guess == label
+    return right / len(data), confusion
