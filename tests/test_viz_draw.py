@@ -219,3 +219,24 @@ def test_collapse_macros_rejects_unknown_levels(bad):
     model = tp.MLP([2, 2, 1])
     with pytest.raises(ValueError, match="collapse_macros"):
         draw(model, collapse_macros=bad)
+
+
+def test_list_valued_outputs_and_merged_edges():
+    tp.seed(7)
+    mlp = tp.MLP([2, 2, 3], output="softmax").compile()
+    mlp.predict([0.5, -0.3])
+    mlp.backward(tp.cce_grad(0, mlp.forward()), update=False)
+    src = draw(mlp, edge_labels=True).source
+    root = node_line(src, f"n{len(tp.postorder(mlp)) - 1}")
+    probs = mlp.forward()
+    assert f"value {fmt(probs)}" in root and "grad [" in root
+    assert "tp_output" in src  # the Softmax node has its own look
+    one = draw(mlp, collapse_macros=True, edge_labels=True).source
+    x0 = mlp.arguments[0]
+    edge = [ln for ln in one.splitlines() if ln.strip().startswith("n") and "->" in ln][0]
+    # x0 feeds both hidden units: one arrow carrying the sum, which is x0's gradient
+    assert f"sends {fmt(x0.gradient)}" in edge and "2 edges" in edge and "_all" in edge
+    assert x0.gradient != 0
+    layer = tp.Linear([tp.Input(1.0, name="a"), tp.Input(2.0, name="b")], 2, name="L")
+    merged = draw(tp.Add(list(layer)), collapse_macros=True, edge_labels=True).source
+    assert merged.count("2 edges") == 3 and "tp_e_n1_n13_all" in merged

@@ -197,3 +197,15 @@ def test_jupyterlab_sees_the_widgets_extension():
     meta = json.loads(package.read_text())
     assert meta["name"] == "@jupyter-widgets/jupyterlab-manager"
     assert meta["jupyterlab"]["_build"]["load"]  # a prebuilt extension lab can load
+
+
+def test_step_through_a_softmax_classifier_matches_backward():
+    tp.seed(6)
+    mlp = tp.MLP([2, 3, 3], output="softmax").compile()
+    st = step_through(mlp, [0.1, -0.4], target=2, loss=tp.CCE)
+    assert "receives d = [" in st.steps[0].describe()  # a list of derivatives at the root
+    st.step.value = len(st.steps)
+    mlp.backward(tp.cce_grad(2, mlp.forward()), update=False)
+    for s in st.steps:
+        assert s.incoming == pytest.approx(s.node.gradient, abs=1e-12)
+    assert all(t != "error" for t in svg_texts(st.drawing.value))

@@ -109,7 +109,8 @@ def _node_attrs(nv: NodeView) -> dict[str, str]:
 
 
 def _edge_attrs(e: EdgeView, scale: float, gradients: bool, labels: bool) -> dict[str, str]:
-    attrs = {"id": f"tp_e_{e.child}_{e.parent}_{e.index}", "class": "tp_edge"}
+    which = e.index if e.index >= 0 else "all"  # "all": several edges drawn as one
+    attrs = {"id": f"tp_e_{e.child}_{e.parent}_{which}", "class": "tp_edge"}
     if gradients and e.product is not None:
         if e.stale:
             attrs.update(color=STALE, style="dashed", penwidth="1")

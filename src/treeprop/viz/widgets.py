@@ -317,7 +317,8 @@ def backward_steps(model: Any, seed_derivative: Any = 1.0) -> list[Step]:
                 local = list(node.grad())
             for i, (child, share) in enumerate(node._child_derivatives(d)):
                 sends.append((child, ids[id(child)], local[i], share))
-                pending[id(child)] = pending.get(id(child), 0.0) + share
+                key = id(child)
+                pending[key] = pending[key] + share if key in pending else share
         steps.append(Step(node, ids[id(node)], d, sends))
     return steps
 
