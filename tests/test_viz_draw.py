@@ -199,6 +199,8 @@ def test_fallback_without_dot_is_text_and_a_hint(tmp_path):
         "print(sorted(b))\n"
         "print(b['text/plain'])\n"
         "print(repr(d.svg()))\n"
+        "from treeprop.viz.widgets import svg_markup\n"
+        "print(svg_markup(d).splitlines()[0])\n"
     )
     env = dict(os.environ, PATH=str(tmp_path))  # a PATH without dot
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
@@ -209,9 +211,11 @@ def test_fallback_without_dot_is_text_and_a_hint(tmp_path):
     assert lines[0] == "['text/plain']"
     assert lines[1].startswith("[n2] Multiply")
     assert "x (input)  value 2" in out.stdout
-    hint = [ln for ln in lines if "graphviz" in ln]
+    hint = [ln for ln in lines[:-1] if "graphviz" in ln]
     assert len(hint) == 1 and "install" in hint[0]
-    assert lines[-1] == "''"
+    assert lines[-2] == "''"
+    # the widgets show the text tree in their HTML instead of an SVG
+    assert lines[-1].startswith('<pre class="tp-text-tree">[n2] Multiply')
 
 
 @pytest.mark.parametrize("bad", ["middle", 3])
