@@ -82,3 +82,21 @@ def test_loss_objects_carry_their_gradient():
         assert loss.fn is fn and loss.grad is grad
     assert MSE(2.0, 0.5) == mse(2.0, 0.5)
     assert "entropy" in BCE.name
+
+
+def test_numpy_class_indices_work_like_ints():
+    import numpy as np
+
+    p = [0.2, 0.5, 0.3]
+    assert cce(np.int64(1), p) == cce(1, p)
+    assert cce_grad(np.int32(2), p) == cce_grad(2, p)
+
+
+def test_accuracy_with_numpy_labels():
+    import numpy as np
+
+    from treeprop import Input, Softmax
+    from treeprop.training import accuracy
+
+    model = Softmax(Input(0.1), Input(0.5))
+    assert accuracy(model, [([0.1, 0.5], np.int64(1)), ([0.9, 0.5], np.int64(1))]) == 0.5

@@ -8,6 +8,7 @@ plain pair of functions (the course's form) and bundled as a :class:`Loss`.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,8 +52,8 @@ def one_hot(label: int, classes: int) -> list[float]:
 
 
 def _target(y: int | Sequence[float], n: int) -> Sequence[float]:
-    if isinstance(y, int) and not isinstance(y, bool):
-        return one_hot(y, n)
+    if isinstance(y, numbers.Integral) and not isinstance(y, bool):  # numpy ints too
+        return one_hot(int(y), n)
     if len(y) != n:
         raise ValueError(f"the target has {len(y)} entries but the prediction has {n}")
     return y

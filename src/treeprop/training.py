@@ -222,7 +222,8 @@ def accuracy(model: Computation, data: Sequence[Sample], threshold: float = 0.5)
         p = model.predict(x)
         if isinstance(p, list):
             guess = max(range(len(p)), key=p.__getitem__)
-            label = y if isinstance(y, int) else max(range(len(y)), key=y.__getitem__)
+            label = y if isinstance(y, numbers.Integral) else max(range(len(y)),
+                                                                  key=y.__getitem__)
         else:
             guess, label = int(p > threshold), int(y > threshold)
         right += guess == label
