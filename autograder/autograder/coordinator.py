@@ -364,6 +364,8 @@ def generate_feedback(course: Course) -> list[Path]:
         return made
     for student_dir in sorted(course.autograded.iterdir()):
         for folder in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+            if not any(folder.glob("*.ipynb")):
+                continue  # nothing gradable was submitted (missing or unreadable notebooks)
             for nb_path in folder.glob("*.ipynb"):  # belt and braces: strip again
                 nb = nbformat.read(nb_path, as_version=4)
                 if strip_hidden_tests(nb):

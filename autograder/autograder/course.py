@@ -29,6 +29,19 @@ def assignment_ids(source: Path) -> list[str]:
     return found
 
 
+def normalise_db_url(url: str) -> str:
+    """``postgresql://`` -> the installed driver (psycopg2-binary unless psycopg 3 is there)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        rest = url.split("://", 1)[1]
+        try:
+            import psycopg  # noqa: F401
+
+            return "postgresql+psycopg://" + rest
+        except ImportError:
+            return "postgresql+psycopg2://" + rest
+    return url
+
+
 @dataclass
 class Course:
     """An nbgrader course directory (``root``) fed from a source folder of masters."""
@@ -43,6 +56,7 @@ class Course:
         self.source = Path(self.source).resolve()
         if not self.db_url:
             self.db_url = "sqlite:///" + str(self.root / "gradebook.db")
+        self.db_url = normalise_db_url(self.db_url)
 
     # -- folders ---------------------------------------------------------------------------
     @property

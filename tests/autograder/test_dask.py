@@ -290,14 +290,33 @@ def cluster():
 
 @pytest.mark.slow
 def test_a_cluster_grades_30_submissions_exactly_like_a_local_run(graded_locally, cluster):
-    executor = dx.DaskExecutor(cluster.address)
-    course, summary, csv = grade_course(
-        graded_locally.root / "dask", graded_locally.source, graded_locally.submitted, executor
+    """The instructor's way: the same grade command, with GRADER_SCHEDULER set."""
+    import subprocess
+
+    from autograder.course import Course
+
+    course = Course(root=graded_locally.root / "dask", source=graded_locally.source)
+    shutil.copytree(graded_locally.submitted, course.submitted)
+    limits = grading_limits()
+    env = dict(os.environ, GRADER_SCHEDULER=cluster.address,
+               PYTHONPATH=os.pathsep.join(str(p) for p in WORKER_PATH))
+    common = [sys.executable, "-m", "autograder", "--course", str(course.root), "--source",
+              str(course.source)]
+    graded = subprocess.run(
+        [*common, "grade", "--no-progress", "--cell-seconds", str(limits.cell_seconds),
+         "--notebook-seconds", str(limits.notebook_seconds)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
-    assert not summary.failed, summary.table()
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert f"grading on the Dask cluster at {cluster.address}: 2 worker(s)" in graded.stderr
+    assert f"graded {N_SUBMISSIONS}, failed 0" in graded.stdout
+    assert "warning" not in graded.stderr  # loopback cluster: SQLite is fine here
+    csv_path = course.root / "grades.csv"
+    exported = subprocess.run([*common, "export", "--csv", str(csv_path)], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    csv = csv_path.read_text()
     assert csv == graded_locally.csv
-    assert executor.handed_over == N_SUBMISSIONS and executor.duplicates_dropped == 0
-    assert sorted(executor.workers) == sorted(cluster_workers(cluster))
     counts = gradebook_counts(course)
     assert counts["journal"] == counts["journal_keys"] == counts["graded"] == N_SUBMISSIONS
     assert counts["submissions"] == N_SUBMISSIONS
@@ -310,6 +329,17 @@ def test_a_cluster_grades_30_submissions_exactly_like_a_local_run(graded_locally
     assert by_kind["untouched"] == by_kind["corrupt_json"] == by_kind["missing"] == {0.0}
     assert by_kind["square_only"] == by_kind["wrong_cube"] == {2.0}
     assert max(by_kind["hard_coded"]) < 5.0 and max(by_kind["always_equal"]) < 5.0
+    # Both workers took part, one task per submission.
+    ran = executed_counts(cluster)
+    assert len(ran) == 2 and min(ran.values()) >= 1 and sum(ran.values()) == N_SUBMISSIONS
+
+
+def executed_counts(cluster) -> dict[str, int]:
+    """Worker address -> how many tasks it has run."""
+    from distributed import Client
+
+    with Client(cluster.address, timeout="10s", set_as_default=False) as client:
+        return client.run(lambda dask_worker: dask_worker.state.executed_count)
 
 
 def cluster_workers(cluster) -> dict[str, int]:
@@ -349,13 +379,27 @@ class KillOneWorkerMidRun(dx.DaskExecutor):
         raise AssertionError("no worker was busy to be killed")
 
 
+# The kill test grades the first students (every kind but the looping one), to stay quick.
+N_KILL = 12
+
+
+def csv_of(csv_text: str, students: set[str]) -> str:
+    lines = csv_text.splitlines(keepends=True)
+    return "".join(lines[:1] + [line for line in lines[1:] if line.split(",")[0] in students])
+
+
 @pytest.mark.slow
 def test_killing_a_worker_mid_run_still_grades_every_submission_exactly_once(
     graded_locally, cluster
 ):
-    executor = KillOneWorkerMidRun(cluster)
+    students = sorted(graded_locally.kinds)[:N_KILL]
+    assert set(VARIANTS) <= {graded_locally.kinds[s] for s in students}
+    submitted = graded_locally.root / "kill-submitted"
+    for student in students:
+        shutil.copytree(graded_locally.submitted / student, submitted / student)
+    executor = KillOneWorkerMidRun(cluster, after=N_KILL // 3)
     course, summary, csv = grade_course(
-        graded_locally.root / "killed", graded_locally.source, graded_locally.submitted, executor
+        graded_locally.root / "killed", graded_locally.source, submitted, executor
     )
     assert executor.killed is not None
     address, key = executor.killed
@@ -363,16 +407,19 @@ def test_killing_a_worker_mid_run_still_grades_every_submission_exactly_once(
     assert len([p for p in cluster.workers if p.poll() is None]) == 1
     # Every submission graded once: one result per student, no failure, no doubled row.
     assert not summary.failed, summary.table()
-    graded = sorted(r.student for r in summary.graded)
-    assert graded == sorted(graded_locally.kinds)
-    assert executor.handed_over == N_SUBMISSIONS
+    assert sorted(r.student for r in summary.graded) == students
+    assert executor.handed_over == N_KILL and executor.duplicates_dropped == 0
     # The submission the killed worker was grading was graded again elsewhere.
-    assert any(key.startswith(f"grade-{student}-") for student in graded)
+    assert any(key.startswith(f"grade-{student}-") for student in students)
     counts = gradebook_counts(course)
-    local_course = type(course)(root=graded_locally.root / "local", source=graded_locally.source)
-    assert counts == gradebook_counts(local_course)
-    assert counts["journal"] == counts["journal_keys"] == counts["graded"] == N_SUBMISSIONS
-    assert csv == graded_locally.csv
+    assert counts["journal"] == counts["journal_keys"] == counts["graded"] == N_KILL
+    assert counts["submissions"] == N_KILL
+    local = gradebook_counts(type(course)(root=graded_locally.root / "local",
+                                          source=graded_locally.source))
+    # One assignment = the same rows per submission: a doubled grade would break this.
+    for table in ("notebooks", "grades"):
+        assert counts[table] * N_SUBMISSIONS == local[table] * N_KILL, table
+    assert csv == csv_of(graded_locally.csv, set(students))
 
 
 @pytest.mark.slow
@@ -407,3 +454,29 @@ def test_a_submission_graded_twice_on_the_cluster_is_recorded_once(graded_locall
     assert gradebook_counts(course) == once
     assert once["journal"] == once["submissions"] == 1
     assert coordinator.recorded()[(student, ASSIGNMENT)]["score"] == first.score()
+
+
+def test_make_grade_with_an_unreachable_scheduler_stops_before_any_work(tmp_path):
+    """``GRADER_SCHEDULER=... make grade``: the CLI it runs fails fast and touches nothing."""
+    import subprocess
+
+    require_program("bwrap", "bubblewrap")
+    course = tmp_path / "course"
+    submission = course / "submitted" / "student00" / ASSIGNMENT
+    submission.mkdir(parents=True)
+    shutil.copy(FIXTURE_SOURCE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", submission)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    env = dict(os.environ, GRADER_SCHEDULER=address, GRADER_SCHEDULER_TIMEOUT="2",
+               PYTHONPATH=os.pathsep.join(str(p) for p in WORKER_PATH))
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "--course", str(course), "--source",
+         str(FIXTURE_SOURCE), "grade", "--no-progress"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"cannot reach the Dask scheduler at {address}" in done.stderr
+    assert "No submission was graded" in done.stderr
+    assert time.monotonic() - started < 60
+    # Nothing was prepared or written: no gradebook, no template, no autograded files.
+    assert sorted(p.name for p in course.iterdir()) == ["submitted"]

@@ -1,0 +1,108 @@
+"""The real course through the autograder: masters get full marks, student versions nothing.
+
+One graded batch for the whole module: every ``notebooks/<id>/`` assignment submitted by
+"master" (the instructor's notebook, solutions included) and by "untouched" (the generated
+student version as released), graded in the sandbox with two workers.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AUTOGRADER_DIR = ROOT / "autograder"
+if str(AUTOGRADER_DIR) not in sys.path:
+    sys.path.insert(0, str(AUTOGRADER_DIR))
+
+from autograder.coordinator import Coordinator  # noqa: E402
+from autograder.course import Course, assignment_ids, generate_student_versions  # noqa: E402
+from autograder.executors import LocalProcessExecutor  # noqa: E402
+from autograder.sandbox import Limits  # noqa: E402
+
+from tests.autograder.test_autograder import need_sandbox  # noqa: E402
+
+pytestmark = [pytest.mark.autograder, pytest.mark.slow]
+
+SOURCE = ROOT / "notebooks"
+IDS = assignment_ids(SOURCE)
+LIMITS = Limits(cell_seconds=120, notebook_seconds=400)
+
+
+def hidden_lines(master) -> list[str]:
+    """Lines that appear only inside hidden-test regions of the master (worth hiding)."""
+    inside, outside = [], set()
+    for cell in master.cells:
+        text = cell.source
+        parts = re.split(r"### (?:BEGIN|END) HIDDEN TESTS", text)
+        for i, part in enumerate(parts):
+            lines = [line.strip() for line in part.splitlines() if line.strip()]
+            if i % 2:
+                inside += lines
+            else:
+                outside.update(lines)
+    return [line for line in inside if len(line) > 12 and line not in outside
+            and not line.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    need_sandbox()
+    if not IDS:
+        pytest.skip("no course notebooks yet")
+    root = tmp_path_factory.mktemp("course") / "course"
+    course = Course(root=root, source=SOURCE)
+    generate_student_versions(course, IDS)
+    for assignment in IDS:
+        shutil.copytree(SOURCE / assignment, course.submitted / "master" / assignment,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(course.release / assignment, course.submitted / "untouched" / assignment)
+    summary = Coordinator(course, LocalProcessExecutor(2), limits=LIMITS, progress=False).run()
+    assert summary.failed == [], summary.table()
+    return course, {(r.student, r.assignment): r for r in summary.graded}
+
+
+@pytest.mark.parametrize("assignment", IDS)
+def test_student_version_has_no_solution_and_no_hidden_tests(graded, assignment):
+    course, _ = graded
+    for path in (course.release / assignment).glob("*.ipynb"):
+        text = path.read_text()
+        assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+        assert "BEGIN HIDDEN TESTS" not in text
+        master = nbformat.read(SOURCE / assignment / path.name, as_version=4)
+        leaked = [line for line in hidden_lines(master) if line in text]
+        assert not leaked, leaked
+
+
+@pytest.mark.parametrize("assignment", IDS)
+def test_master_scores_full_marks(graded, assignment):
+    _, results = graded
+    result = results[("master", assignment)]
+    auto = [(nb, gid, g) for nb, entry in result.notebooks.items()
+            for gid, g in entry["grades"].items() if g["auto"]]
+    assert auto, "no autograded tests"
+    missed = [(nb, gid, g["score"], g["max_score"]) for nb, gid, g in auto
+              if g["score"] != g["max_score"]]
+    assert not missed, (missed, result.all_messages())
+    assert not result.flags()
+
+
+@pytest.mark.parametrize("assignment", IDS)
+def test_untouched_student_version_scores_zero_and_runs_to_the_end(graded, assignment):
+    _, results = graded
+    result = results[("untouched", assignment)]
+    scored = [(nb, gid, g["score"]) for nb, entry in result.notebooks.items()
+              for gid, g in entry["grades"].items() if g["auto"] and g["score"] != 0]
+    assert not scored, scored
+    for name, entry in result.notebooks.items():
+        nb = nbformat.reads(entry["autograded"], as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        stopped = [o.get("ename") for c in code for o in c.get("outputs", [])
+                   if o.get("ename") in ("NotRun", "KernelDied", "CellTimeoutError")]
+        assert not stopped, (name, stopped, result.all_messages())
+        assert code and code[-1].get("execution_count") is not None, name
