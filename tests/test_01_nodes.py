@@ -193,3 +193,18 @@ def test_repr_of_a_deep_or_cyclic_graph_is_short_not_a_recursion_error():
     loop = Add(Input(1.0), name="loop")
     loop.children.append(loop)
     assert repr(loop).endswith("Add(...))))))))")
+
+
+def test_gradient_of_a_parameter_goes_stale_when_an_input_beside_it_changes():
+    # y = w * x: dy/dw is x, so changing x (a leaf not below w) makes w's gradient old.
+    from treeprop import Input, Multiply, Parameter, gradient_is_stale
+
+    w, x = Parameter(2.0), Input(3.0)
+    y = Multiply(w, x)
+    y.backward(update=False)
+    assert w.gradient == 3.0 and not gradient_is_stale(w)
+    x.value = 5.0
+    assert gradient_is_stale(w)
+    assert gradient_is_stale(w, root=y)
+    y.backward(update=False)
+    assert w.gradient == 5.0 and not gradient_is_stale(w)

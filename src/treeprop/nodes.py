@@ -207,6 +207,7 @@ class NeuralNetNode:
             d = pending.pop(id(node), 0.0)
             node.gradient = d
             node._grad_tick = tick
+            node._grad_root = self
             if node.children:
                 for child, share in node._child_derivatives(d):
                     key = id(child)
@@ -552,12 +553,19 @@ class Operation(Computation):
     """An inner node whose value is one float: the base of Add, ReLU, ..."""
 
 
-def gradient_is_stale(node: NeuralNetNode) -> bool:
-    """True if a leaf below ``node`` changed after ``node.gradient`` was computed."""
+def gradient_is_stale(node: NeuralNetNode, root: NeuralNetNode | None = None) -> bool:
+    """True if ``node.gradient`` may no longer be current.
+
+    d(root)/d(node) depends on every leaf of the root's graph, not only on the
+    leaves below ``node`` (for ``y = w * x`` the gradient of ``w`` is ``x``), so
+    this checks the leaves below ``root``: by default the root of the backward
+    pass that computed the gradient.
+    """
     from treeprop.graph import postorder
 
     if node.gradient is None:
         return True
+    top = root or node.__dict__.get("_grad_root") or node
     return any(
-        isinstance(n, Leaf) and n._changed_tick > node._grad_tick for n in postorder(node)
+        isinstance(n, Leaf) and n._changed_tick > node._grad_tick for n in postorder(top)
     )

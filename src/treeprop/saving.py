@@ -20,7 +20,7 @@ from treeprop.nodes import Leaf, NeuralNetNode
 FORMAT = "treeprop-model"
 VERSION = 1
 _SKIP = {"children", "gradient", "_grad_tick", "macro", "_cached", "_valid", "_value",
-         "_parents", "_changed_tick", "inputs", "_topo"}
+         "_parents", "_changed_tick", "inputs", "_topo", "_grad_root"}
 
 
 class ModelFileError(TreepropError, ValueError):
