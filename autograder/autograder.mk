@@ -41,3 +41,8 @@ feedback: setup
 
 export: setup
 	$(GRADER) $(GRADER_OPTS) export --csv build/grades.csv
+
+# The autograder's own tests (real nbgrader, bwrap, PostgreSQL started on loopback).
+.PHONY: test-autograder
+test-autograder: setup system-bubblewrap system-postgresql
+	$(BIN)/python -m pytest -q tests/autograder/test_autograder.py tests/autograder/test_course.py

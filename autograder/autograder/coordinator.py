@@ -25,7 +25,7 @@ import nbformat
 from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text, select
 
 from .course import Course, generate_student_versions
-from .executors import TaskFailure, make_executor
+from .executors import make_executor
 from .sandbox import Limits
 from .worker import GradeJob, GradeResult, grade_submission, submission_checksum
 
@@ -284,9 +284,11 @@ class Coordinator:
         try:
             with self.executor as executor:
                 for job, result in executor.map(grade_submission, todo):
-                    if isinstance(result, TaskFailure) or result.status != "graded":
-                        reason = result.error if not isinstance(result, TaskFailure) \
-                            else result.error
+                    if isinstance(result, dict):  # a result that travelled as JSON
+                        result = GradeResult(**result)
+                    if not isinstance(result, GradeResult) or result.status != "graded":
+                        # TaskFailure (from any executor) or a grader error: retried next run
+                        reason = getattr(result, "error", None) or repr(result)
                         summary.failed.append((job.student, job.assignment, reason))
                     else:
                         self.record(result)
