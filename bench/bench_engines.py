@@ -26,10 +26,25 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import treeprop as tp
-import treeprop.datasets as ds
-from treeprop import MLP, Add, Constant, Input, Multiply, Parameter, Sigmoid, Tanh
-from treeprop.losses import BCE, CCE, MSE, bce, bce_grad, cce, cce_grad, mse, mse_grad
+# One BLAS thread, like PyTorch's one thread: on small matrices extra threads only
+# fight over the cores (on a busy 2-core machine they made NumPy 10-25x slower).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import treeprop as tp  # noqa: E402
+import treeprop.datasets as ds  # noqa: E402
+from treeprop import MLP, Add, Constant, Input, Multiply, Parameter, Sigmoid, Tanh  # noqa: E402
+from treeprop.losses import (  # noqa: E402
+    BCE,
+    CCE,
+    MSE,
+    bce,
+    bce_grad,
+    cce,
+    cce_grad,
+    mse,
+    mse_grad,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "engines.md"
 N = 1000  # samples per task
@@ -126,8 +141,10 @@ TASKS = {
 }
 
 # a first guess of seconds per sample, to size the slow engines' runs
-SLOW_GUESS = {"recursive": {"fc": 2e-5, "line": 5e-5, "moons": 0.03, "digits": 0.3},
-              "cached": {"fc": 2e-5, "line": 4e-5, "moons": 4e-3, "digits": 0.03}}
+SLOW_GUESS = {"recursive": {"fc": 4e-5, "line": 1e-4, "moons": 0.03, "digits": 0.35},
+              "cached": {"fc": 5e-5, "line": 1e-4, "moons": 8e-3, "digits": 0.07},
+              "compiled": {"moons": 5e-4, "digits": 4e-3},
+              "batched": {"fc": 3e-4, "line": 3e-4, "moons": 2e-3, "digits": 1e-2}}
 
 
 def treeprop_runner(task: str, engine: str, budget: Budget) -> tuple[Callable[[], int], str]:
@@ -148,13 +165,11 @@ def treeprop_runner(task: str, engine: str, budget: Budget) -> tuple[Callable[[]
     slow = engine in ("recursive", "cached") or (engine == "compiled" and full) or \
         (engine == "batched" and not full)
     if slow:
-        guess = SLOW_GUESS.get(engine, {}).get(base, 2e-3 if base == "moons" else 2e-2)
-        if engine == "batched" and not full:
-            guess = 3e-4 if base in ("fc", "line") else 2e-3
+        guess = SLOW_GUESS[engine][base]
         k = budget.slow_samples(guess)
         if full:
             # one full-batch epoch costs N sample-steps; time one epoch, or part of one
-            k = budget.slow_samples(guess, 4.0)
+            k = budget.slow_samples(guess, 2.5)
             part = data[:k]
             kw["batch_size"] = "full"
             note = f"{k} samples (one batch)" if k < N else ""
@@ -169,9 +184,10 @@ def treeprop_runner(task: str, engine: str, budget: Budget) -> tuple[Callable[[]
             tp.train_model(model, loss, part, epochs=1, **kw)
             return len(part)
         return run, (f"{k} samples" if k < N else "")
-    epochs = budget.epochs(20 if base in ("fc", "line") else (60 if full else 2))
-    if base == "digits" and not full:
-        epochs = budget.epochs(1)
+    # enough epochs per train_model call that its one-off data check is a small share
+    epochs = budget.epochs({"fc": 100, "line": 100, "moons": 3, "digits": 1}[base])
+    if full:
+        epochs = budget.epochs(200)
 
     def run() -> int:
         tp.train_model(model, loss, data, epochs=epochs, **kw)
@@ -276,8 +292,8 @@ def micrograd_runner(task: str, budget: Budget) -> tuple[Callable[[], int], str]
                 q.data -= lr * q.grad
         return loss(y, p)
 
-    guess = {"fc": 2e-5, "line": 6e-5, "moons": 5e-3, "digits": 6e-2}[base]
-    k = budget.slow_samples(guess, 4.0 if full else 2.0)
+    guess = {"fc": 3e-5, "line": 6e-5, "moons": 1e-2, "digits": 0.2}[base]
+    k = budget.slow_samples(guess, 2.5)
     part = data[:k]
     if full:
         def run() -> int:
@@ -328,7 +344,7 @@ def torch_runner(task: str, budget: Budget) -> tuple[Callable[[], int], str]:
     net = net.to(dt)
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     if full:
-        epochs = budget.epochs(60)
+        epochs = budget.epochs(200)
 
         def run() -> int:
             for _ in range(epochs):

@@ -148,3 +148,17 @@ def test_errors():
         train_model(model, MSE, [([1.0], 0.0)], epochs=1, batch_size=0, progress=False)
     model.compile()
     assert not hasattr(model, "predict_batch")
+
+
+def test_callback_sees_trained_parameters_on_the_batched_engine():
+    data = ds.moons(30, seed=8)
+    seen = {}
+    for engine in ("cached", "batched"):
+        tp.seed(9)
+        model = MLP([2, 4, 1], output="sigmoid", learning_rate=0.3).compile(engine=engine)
+        values = []
+        train_model(model, BCE, data, epochs=3, progress=False, print_every=None,
+                    batch_size=10, callback=lambda e, m, model=model, values=values:
+                    values.append([p.value for p in tp.parameters(model)]))
+        seen[engine] = values
+    near(seen["batched"], seen["cached"])

@@ -185,7 +185,7 @@ def test_small_chunks_give_the_same_numbers(seed):
     whole, _ = random_graph(seed)
     cut, n = random_graph(seed)
     whole.compile(engine="compiled")
-    cut.compile(engine="compiled", chunk=3)
+    cut.compile(engine="compiled", chunk=3, fuse=0)
     assert not whole._program.chunked and cut._program.chunked
     width = vector_len(whole)
     for k in range(3):
@@ -369,3 +369,22 @@ def test_import_treeprop_stays_light():
         capture_output=True, text=True, check=True,
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("engine", ["cached", "compiled"])
+def test_diverging_training_raises_nonfinite_on_every_engine(engine):
+    x = Input(name="x")
+    model = Multiply(Parameter(1.0, learning_rate=10.0), x).compile(engine=engine)
+    data = [([float(k)], 1.0) for k in range(1, 30)]
+    with pytest.raises(tp.NonFiniteError):
+        train_model(model, MSE, data, epochs=5, progress=False, print_every=None)
+
+
+def test_an_epoch_loop_without_sync_keeps_the_program_ahead_until_the_end():
+    a, b = _moons_pair()
+    data = tp.datasets.moons(25, seed=5)
+    kw = dict(epochs=3, progress=False, print_every=None)
+    train_model(a, MSE, data, **kw)
+    train_model(b, MSE, data, **kw)  # no callback: only the last epoch syncs
+    close([p.value for p in tp.parameters(b)], [p.value for p in tp.parameters(a)])
+    close(b._program.P, [p.value for p in tp.parameters(b)])

@@ -55,7 +55,10 @@ from treeprop.nodes import Computation, Constant, Input, Parameter, now
 from treeprop.outputs import Output, Softmax
 
 #: the most nodes one generated function holds (bigger graphs get several)
-CHUNK = 4000
+CHUNK = 256
+#: graphs with at most this many computing nodes become one function (a fused
+#: training step with everything in local variables); bigger ones are chunked
+FUSE = 3000
 #: the most terms one generated sum or product holds before it is split
 TERMS = 64
 
@@ -255,11 +258,18 @@ class _Writer:
         kind = self.plan.kinds[j]
         if not public and kind in ("input", "const"):
             return
+        self.remaining[j] -= 1
         if self.inline and self.edges[j] == 1 and j not in started and (
                 kind == "param" or expr.isidentifier()):
             started.add(j)
             self.alias[j] = expr if expr.isidentifier() else f"({expr})"
-            return
+        else:
+            self._add(f, j, expr, started)
+        if kind == "param" and self.updating and self.remaining[j] == 0:
+            # its last contribution: once this parent is done, nothing reads the old value
+            self.pending.append(j)
+
+    def _add(self, f: _Func, j: int, expr: str, started: set[int]) -> None:
         if j not in started:
             started.add(j)
             f.lines.append(f"    g{j} = {expr}")
@@ -349,18 +359,14 @@ class _Writer:
         else:  # pragma: no cover
             raise AssertionError(kind)
 
-    def update(self, f: _Func) -> None:
-        """The SGD step of every parameter, after all gradients are known."""
-        plan = self.plan
-        for j in range(len(plan.nodes)):
-            if plan.kinds[j] == "param":
-                k = plan.pos[j]
-                p = self.value(f, j)
-                g = self.grad_name(f, j)
-                lr = f"L[{k}]" if self.learning_rates is None else _literal(
-                    self.learning_rates[k])
-                target = p if self.param_locals else f"P[{k}]"
-                f.lines.append(f"    {target} = {p} - {g} * {lr}")
+    def _update(self, f: _Func, j: int) -> None:
+        """The SGD step of parameter j, once its gradient is complete."""
+        k = self.plan.pos[j]
+        p = self.value(f, j)
+        g = self.grad_name(f, j)
+        lr = f"L[{k}]" if self.learning_rates is None else _literal(self.learning_rates[k])
+        target = p if self.param_locals else f"P[{k}]"
+        f.lines.append(f"    {target} = {p} - {g} * {lr}")
 
     # -- whole programs -----------------------------------------------------------
     def forward_funcs(self, fused: bool = False) -> list[_Func]:
@@ -379,6 +385,9 @@ class _Writer:
                        update: bool = False) -> list[_Func]:
         funcs = [first if first is not None else _Func(0)]
         started: set[int] = {self.plan.root}
+        self.remaining = list(self.edges)
+        self.updating = update
+        self.pending: list[int] = []
         for i in range(len(self.plan.nodes) - 1, -1, -1):
             f = funcs[-1]
             if first is None and f.count >= self.chunk:
@@ -387,10 +396,11 @@ class _Writer:
             if self.plan.kinds[i] not in LEAVES:
                 f.count += 1
             self.backward(f, i, started, public)
+            for j in self.pending:
+                self._update(f, j)
+            self.pending.clear()
         if public and not self.plan.vector:
             funcs[0].lines.insert(0, f"    G[{self.plan.root}] = D")
-        if update:
-            self.update(funcs[-1])
         # gradients that another function continues (or the caller reads) go to G
         later: set[int] = set()
         for f in reversed(funcs):
@@ -417,7 +427,7 @@ class CompiledProgram:
 
     engine = "compiled"
 
-    def __init__(self, model: Computation, *, chunk: int = CHUNK) -> None:
+    def __init__(self, model: Computation, *, chunk: int = CHUNK, fuse: int = FUSE) -> None:
         self.model = model
         self.plan = plan = Plan(model)
         n = len(plan.nodes)
@@ -435,7 +445,8 @@ class CompiledProgram:
         self._training = False  # inside train_model, between syncs
         self._checked: Any = None  # the data whose inputs were checked
         self._epochs: dict[Any, Callable] = {}
-        self._build(chunk)
+        computing = sum(k not in LEAVES and k != "macro" for k in plan.kinds)
+        self._build(chunk if computing > fuse else computing + 1)
 
     # -- code generation ------------------------------------------------------------
     def _build(self, chunk: int) -> None:
@@ -756,14 +767,14 @@ def attach(model: Computation, program: Any) -> Computation:
 
 @register("compiled")
 def compile_compiled(model: Computation, *, fallback: bool = False,
-                     chunk: int = CHUNK) -> Computation:
+                     chunk: int = CHUNK, fuse: int = FUSE) -> Computation:
     """``model.compile(engine="compiled")``: generated straight-line code."""
     from treeprop.engines import detach
 
     detach(model)
     compile_cached(model)
     try:
-        program = CompiledProgram(model, chunk=chunk)
+        program = CompiledProgram(model, chunk=chunk, fuse=fuse)
     except UnsupportedNodeError as err:
         if not fallback:
             raise
