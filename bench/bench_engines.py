@@ -428,7 +428,8 @@ def scaling(budget: Budget) -> list[dict]:
                             model.backward(mse_grad(0.1, p))
                         return reps
                 per_step, _ = best_time(run, budget.seconds / 3)
-                rows.append(dict(kind=kind, size=nodes, engine=engine,
+                funcs = len(model._program._forward) if engine == "compiled" else 0
+                rows.append(dict(kind=kind, size=nodes, engine=engine, funcs=funcs,
                                  ns_per_node=per_step / nodes * 1e9,
                                  compile_ns_per_node=built / nodes * 1e9))
     return rows
@@ -462,6 +463,7 @@ def main() -> None:
     args = parser.parse_args()
     budget = Budget(args.quick)
     began = time.perf_counter()
+    load_before = os.getloadavg()[0]
     results: dict[tuple[str, str], tuple[float, str]] = {}
     skipped: list[str] = []
     for task in TASKS:
@@ -493,7 +495,9 @@ def main() -> None:
     lines = ["## Engines side by side", "",
              f"Measured by `make bench` (`python bench/bench_engines.py`) on {platform.machine()}, "
              f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-             f"{time.strftime('%Y-%m-%d')}; the whole run took {total:.0f} s. Time per "
+             f"{time.strftime('%Y-%m-%d')}; the whole run took {total:.0f} s, with a load "
+             f"average of {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the "
+             "end (other jobs shared the machine, so compare ratios more than times). Time per "
              "sample-step = one sample's forward, backward and update (per-sample SGD), or an "
              "epoch's time divided by its samples (full batch); best of up to 3 repeats; "
              "× = ratio to the fastest engine on that task.", ""]
@@ -508,13 +512,16 @@ def main() -> None:
     lines += ["", "### Scaling: one training step (forward, backward, SGD update), "
               "time per node", "",
               "| shape | nodes | compiled ns/node | cached ns/node | compiled: compile "
-              "µs/node |", "|---|---:|---:|---:|---:|"]
+              "µs/node | compiled program |", "|---|---:|---:|---:|---:|---|"]
     by = {(r["kind"], r["size"], r["engine"]): r for r in scale}
     for kind in ("chain", "tree"):
         for size in sorted({r["size"] for r in scale if r["kind"] == kind}):
             c, k = by.get((kind, size, "compiled")), by.get((kind, size, "cached"))
+            shape = ("one function" if c["funcs"] == 1 else
+                     f"{c['funcs']} forward + {c['funcs']} backward functions")
             lines.append(f"| {kind} | {size:,} | {c['ns_per_node']:.0f} | "
-                         f"{k['ns_per_node']:.0f} | {c['compile_ns_per_node'] / 1000:.1f} |")
+                         f"{k['ns_per_node']:.0f} | {c['compile_ns_per_node'] / 1000:.1f} | "
+                         f"{shape} |")
     lines += ["", "### Targets", ""]
     lines += targets(results, scale)
     if skipped:
