@@ -230,9 +230,9 @@ def test_train_model_softmax_cce_matches():
     a = MLP([4, 6, 3], output="softmax", learning_rate=0.05).compile()
     tp.seed(5)
     b = MLP([4, 6, 3], output="softmax", learning_rate=0.05).compile(engine="compiled")
-    data = tp.datasets.iris()[:50]
-    close(train_model(b, CCE, data, epochs=3, progress=False, print_every=None),
-          train_model(a, CCE, data, epochs=3, progress=False, print_every=None))
+    data = tp.datasets.iris()[::5]
+    close(train_model(b, CCE, data, epochs=2, progress=False, print_every=None),
+          train_model(a, CCE, data, epochs=2, progress=False, print_every=None))
     close(b.predict(data[0][0]), a.predict(data[0][0]))
 
 
@@ -245,6 +245,29 @@ def test_train_model_learning_rate_option_reaches_the_program():
                       print_every=None))
 
 
+def _chain(n):
+    x = Input(name="x")
+    node = x
+    for k in range(n):
+        node = Tanh(Add(Multiply(node, Parameter(0.9, learning_rate=0.01)),
+                        Constant(0.01 * (k % 7))))
+    return node
+
+
+def test_chunked_chain_deeper_than_the_recursion_limit():
+    depth = sys.getrecursionlimit() + 500
+    a = _chain(depth).compile()
+    b = _chain(depth).compile(engine="compiled")
+    assert b._program.chunked
+    close(b.predict([0.7]), a.predict([0.7]))
+    a.backward(0.5)
+    b.backward(0.5)
+    for u, v in zip(tp.parameters(a)[::41], tp.parameters(b)[::41]):
+        close(v.value, u.value)
+        close(v.gradient, u.gradient)
+
+
+@pytest.mark.slow
 def test_deep_chain_compiles_and_matches_cached_engine():
     def chain(n):
         x = Input(name="x")
