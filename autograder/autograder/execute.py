@@ -19,15 +19,13 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
+import os
 import secrets
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-
-from .sandbox import kill_strays
 
 REPORT_KEY = "treeprop_grading"
 SENTINEL_MIME = "application/x-treeprop-sentinel"
@@ -266,7 +264,7 @@ class SandboxExecute(Execute):
             if info:
                 nb.metadata["language_info"] = info["content"]["language_info"]
             pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
-            uid = self._kernel_uid(pid)
+            keep = self._sandbox_pids(pid)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -294,8 +292,8 @@ class SandboxExecute(Execute):
                     continue
                 except CellTimeoutError:
                     _fail(cell, "CellTimeoutError", f"cell exceeded {self.timeout} s")
-                if uid is not None and pid is not None:
-                    strays = kill_strays(uid, self._kernel_pids(pid))
+                if keep is not None:
+                    strays = _kill_descendants(pid, keep)
                     if strays:
                         report["messages"].append(
                             f"cell {index} left {strays} stray processes (killed)")
@@ -329,29 +327,16 @@ class SandboxExecute(Execute):
         return reply is not None
 
     @staticmethod
-    def _kernel_uid(pid):
+    def _sandbox_pids(pid) -> set[int] | None:
+        """bwrap, the sandbox's init and the kernel: every process before student code ran."""
         if pid is None:
             return None
-        # The kernel is bwrap's grandchild; find a descendant with a non-root uid.
-        from .sandbox import processes_of_uid  # noqa: F401  (keeps the import local)
-
         for _ in range(50):
-            for child in _descendants(pid):
-                uid = _uid_of(child)
-                if uid not in (None, 0):
-                    return uid
+            found = _descendants(pid)
+            if len(found) >= 2:
+                return {pid, *found}
             time.sleep(0.05)
         return None
-
-    @staticmethod
-    def _kernel_pids(pid) -> set[int]:
-        """bwrap, its init and the kernel itself (the first sandbox-user process)."""
-        keep = {pid}
-        for child in _descendants(pid):
-            keep.add(child)
-            if _uid_of(child) not in (None, 0):
-                break
-        return keep
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(json.dumps(msg.get("content", {}), default=str))
@@ -393,6 +378,26 @@ def _limit_notes(cell) -> list[str]:
     return notes
 
 
+def _kill_descendants(pid: int, keep: set[int]) -> int:
+    """Kill every process under the sandbox (bwrap ``pid``) except ``keep``: fork bombs.
+
+    Orphans are adopted by the sandbox's own init (a pid namespace), so every process the
+    student started is a descendant of bwrap; nothing outside the sandbox is touched.
+    """
+    import signal
+
+    killed = 0
+    for child in _descendants(pid):
+        if child in keep:
+            continue
+        try:
+            os.kill(child, signal.SIGKILL)
+            killed += 1
+        except OSError:
+            pass
+    return killed
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
@@ -409,18 +414,3 @@ def _descendants(pid: int) -> list[int]:
             out.append(child)
             todo.append(child)
     return out
-
-
-def _uid_of(pid: int):
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("Uid:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def note_cell(cell: NotebookNode) -> None:  # pragma: no cover - kept for symmetry
-    cell.metadata.pop("treeprop_not_run", None)

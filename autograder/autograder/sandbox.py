@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
@@ -152,8 +151,13 @@ def bwrap_command(command: list[str], *, work: Path, ipc: Path, limits: Limits,
         uid = sandbox_uid() if uid is None else uid
         inner += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                   "--inh-caps=-all", "--bounding-set=-all", "--"]
+    nproc = limits.processes
+    if os.geteuid() != 0:
+        # RLIMIT_NPROC counts every task of the uid: without root we cannot switch to a
+        # fresh uid, so allow what the instructor already runs plus the sandbox's share.
+        nproc += tasks_of_uid(os.getuid())
     inner += ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}",
-              f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
+              f"--nproc={nproc}", f"--fsize={limits.file_bytes}",
               f"--nofile={limits.open_files}", "--core=0", "--"]
     return args + inner + command
 
@@ -247,15 +251,16 @@ def processes_of_uid(uid: int) -> list[int]:
     return found
 
 
-def kill_strays(uid: int, keep: set[int]) -> int:
-    """Kill every process of the sandbox uid except ``keep`` (the kernel); returns how many."""
-    killed = 0
+def tasks_of_uid(uid: int) -> int:
+    """Threads (tasks) of every process whose real uid is ``uid``."""
+    total = 0
     for pid in processes_of_uid(uid):
-        if pid in keep:
-            continue
         try:
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
+            with open(f"/proc/{pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("Threads:"):
+                        total += int(line.split()[1])
+                        break
         except OSError:
-            pass
-    return killed
+            continue
+    return total
