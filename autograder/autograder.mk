@@ -31,7 +31,7 @@ $(STUDENTS_STAMP): $(COURSE_MASTERS) autograder/nbgrader_config.py | setup
 students: $(STUDENTS_STAMP)
 
 release: setup $(STUDENTS_STAMP)
-	$(GRADER) $(GRADER_OPTS) release
+	$(GRADER) $(GRADER_OPTS) release --skip-students
 
 grade: setup system-bubblewrap
 	$(GRADER) $(GRADER_OPTS) grade $(if $(LMS),--lms-zip '$(LMS)')

@@ -84,7 +84,8 @@ def main() -> int:
         f"One full submission = one student's {len(ids)} course notebooks "
         f"({', '.join(ids)}), the masters (every cell runs, every test passes), graded in "
         "the bwrap sandbox by `make grade`'s code path. "
-        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}. "
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+        f"{os.getloadavg()[0]:.1f} at the end (other jobs share the cores). "
         "`python bench/bench_grading.py`",
         "",
         "| measure | value |",

@@ -529,14 +529,16 @@ def loopback_cluster(
     pythonpath: Iterable[str | os.PathLike] = (),
     env: dict[str, str] | None = None,
     ready_timeout: float = 90.0,
+    nanny: bool = False,
 ) -> Iterator[LoopbackCluster]:
     """Start a scheduler and ``n_workers`` single-threaded workers as separate processes.
 
     Everything listens on 127.0.0.1 only (ports chosen by the OS, the address
     read back from the scheduler file), dashboards are off, and every process
     runs in its own session so teardown also ends what it started. Workers run
-    without a nanny: killing a worker's pid loses that worker for good, which
-    is what a machine dying on a cluster looks like to the scheduler.
+    without a nanny by default: killing a worker's pid loses that worker for good,
+    which is what a machine dying on a cluster looks like to the scheduler.
+    ``nanny=True`` runs them the way ``dask worker`` and dask-jobqueue do by default.
     """
     directory = Path(tempfile.mkdtemp(prefix="treeprop-dask-"))
     scheduler_file = directory / "scheduler.json"
@@ -584,7 +586,8 @@ def loopback_cluster(
         workers = [
             launch(
                 f"worker{i}",
-                ["worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                ["worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+                 "--nanny" if nanny else "--no-nanny",
                  "--no-dashboard", "--name", f"worker{i}", "--death-timeout", "60",
                  "--local-directory", str(directory / f"worker{i}")],
             )

@@ -171,10 +171,13 @@ def _defined_names(source: str) -> set[str]:
     return names
 
 
-def review_findings(nb, helper_names: set[str]) -> list[str]:
-    """Static findings in the student's own code cells (everything but locked/test cells)."""
+def review_findings(nb, helper_names: set[str], master=None) -> list[str]:
+    """Static findings in the student's own code (cells that are not the master's code)."""
     found: list[str] = []
+    unchanged = {c.source.strip() for c in master.cells} if master is not None else set()
     for index, cell in enumerate(nb.cells):
+        if cell.source.strip() in unchanged:
+            continue  # the instructor's own code, as released
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type != "code" or meta.get("locked") or meta.get("grade") and not \
                 meta.get("solution"):
@@ -444,7 +447,7 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
             report = nb.metadata.pop("treeprop_grading", {})
             entry["flags"] = report.get("flags", [])
             entry["messages"] = report.get("messages", [])
-            entry["review"] = review_findings(nb, helper_names_of(master))
+            entry["review"] = review_findings(nb, helper_names_of(master), master)
             entry["autograded"] = nbformat.writes(nb)
         result.notebooks[name] = entry
     solution_ids = {name: {c.metadata["nbgrader"]["grade_id"] for c in master.cells
