@@ -508,3 +508,21 @@ def test_make_grade_with_an_unreachable_scheduler_stops_before_any_work(tmp_path
     assert time.monotonic() - started < 60
     # Nothing was prepared or written: no gradebook, no template, no autograded files.
     assert sorted(p.name for p in course.iterdir()) == ["submitted"]
+
+
+@pytest.mark.slow
+def test_workers_under_a_nanny_grade_the_same(graded_locally):
+    """``dask worker`` and dask-jobqueue run workers under a nanny (daemon processes)."""
+    students = sorted(s for s in ("good", "blank", "fake_eq", "student02")
+                      if s in graded_locally.kinds)
+    submitted = graded_locally.root / "nanny-submitted"
+    for student in students:
+        shutil.copytree(graded_locally.submitted / student, submitted / student)
+    with dx.loopback_cluster(2, pythonpath=WORKER_PATH, nanny=True) as cluster:
+        executor = dx.DaskExecutor(cluster.address)
+        _, summary, csv = grade_course(
+            graded_locally.root / "nanny", graded_locally.source, submitted, executor
+        )
+    assert not summary.failed, summary.table()
+    assert executor.handed_over == len(students) >= 3
+    assert csv == csv_of(graded_locally.csv, set(students))
