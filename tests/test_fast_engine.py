@@ -411,3 +411,17 @@ def test_an_epoch_loop_without_sync_keeps_the_program_ahead_until_the_end():
     train_model(b, MSE, data, **kw)  # no callback: only the last epoch syncs
     close([p.value for p in tp.parameters(b)], [p.value for p in tp.parameters(a)])
     close(b._program.P, [p.value for p in tp.parameters(b)])
+
+
+@pytest.mark.parametrize("engine", ["compiled", "batched"])
+def test_gradcheck_and_save_load_work_on_fast_engines(engine, tmp_path):
+    tp.seed(1)
+    model = MLP([3, 4, 2], output="softmax").compile(engine=engine)
+    x = [0.1, 0.2, -0.3]
+    assert tp.gradcheck(model, x, loss=CCE, target=1).ok
+    train_model(model, CCE, [(x, 1), ([0.3, -0.1, 0.2], 0)], epochs=3, progress=False,
+                print_every=None)
+    tp.save(model, tmp_path / "m.json")
+    again = tp.load(tmp_path / "m.json")  # a plain model: the program is not saved
+    assert "_program" not in again.__dict__
+    close(again.predict(x), model.predict(x))

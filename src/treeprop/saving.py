@@ -20,7 +20,9 @@ from treeprop.nodes import Leaf, NeuralNetNode
 FORMAT = "treeprop-model"
 VERSION = 1
 _SKIP = {"children", "gradient", "_grad_tick", "macro", "_cached", "_valid", "_value",
-         "_parents", "_changed_tick", "inputs", "_topo", "_grad_root"}
+         "_parents", "_changed_tick", "inputs", "_topo", "_grad_root",
+         # a fast engine's program and the methods it routes (treeprop.engines)
+         "_program", "engine", "predict", "forward", "backward", "sync", "predict_batch"}
 
 
 class ModelFileError(TreepropError, ValueError):
