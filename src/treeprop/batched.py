@@ -21,11 +21,12 @@ per step, or ``"full"``), which takes one gradient-descent step per batch with
 the *mean* gradient, or directly with :meth:`BatchedProgram.predict_batch`.
 ``predict``/``backward`` for one sample keep their usual meaning (a batch of
 one). When the objects are in sync: parameter values are written back to the
-:class:`Parameter` objects after every public ``backward`` and at the end of
-every ``train_model`` epoch, and reloaded whenever a leaf was changed through
-``.value``. After ``backward`` the parameters' and the root's ``gradient`` are
-set (summed over the batch); inner nodes keep theirs from before, since here a
-node's gradient is a whole array per sample.
+:class:`Parameter` objects after every public ``backward``, and by
+``train_model`` before each callback and when it returns (``model.sync()`` by
+hand); they are reloaded whenever a leaf was changed through ``.value``.
+After ``backward`` the parameters' and the root's ``gradient`` are set (summed
+over the batch); inner nodes keep theirs from before, since here a node's
+gradient is a whole array per sample.
 """
 
 from __future__ import annotations

@@ -10,10 +10,12 @@ How it works
     The nodes are numbered in postorder. Forward code assigns ``v<i>`` for node
     ``i`` in that order; backward code walks the reverse (topological) order,
     the order of :meth:`NeuralNetNode.backward`, and accumulates ``g<i>`` from
-    each parent, so the numbers match the recursive engine. Large graphs are cut
-    into functions of at most :data:`CHUNK` nodes that hand values on through a
-    list; within a function everything lives in local variables. That keeps
-    ``compile()`` of the generated source linear and a 100,000-deep chain fine.
+    each parent, so the numbers match the recursive engine. A parameter takes
+    its SGD step as soon as its gradient is complete. Graphs of up to
+    :data:`FUSE` computing nodes become one function; bigger ones are cut into
+    functions of :data:`CHUNK` nodes that hand values on through a list, with
+    everything else in local variables. No expression nests, so ``compile()``
+    of the source stays linear and a 100,000-deep chain is fine.
 
 When the objects are in sync with the compiled program
     * Parameter values live in the program's flat list while it runs. Any change
@@ -25,11 +27,12 @@ When the objects are in sync with the compiled program
     * ``backward(d, update=...)`` sets ``node.gradient`` on every node and writes
       updated parameter values back through ``Parameter.value``, exactly as the
       recursive engine does.
-    * ``train_model`` runs a fused forward-loss-backward-update function per
-      sample and touches no node object; at the end of every epoch (so before a
-      callback and when it returns) every ``Parameter.value`` holds the trained
-      value, the inputs hold the epoch's last sample and every ``node.gradient``
-      the gradient of that last step.
+    * ``train_model`` runs each epoch as one generated loop (parameters in local
+      variables, MSE and BCE written inline) and touches no node object until
+      someone can look: before each ``callback`` and when it returns, every
+      ``Parameter.value`` holds the trained value, the inputs hold the last
+      sample and every ``node.gradient`` the gradient of that last step.
+      ``model.sync()`` writes the parameters back by hand (after an interrupt).
 
 Node classes the engine does not know (or known classes that override ``op``,
 ``grad``, ``on_backward`` ...) raise :class:`UnsupportedNodeError`, unless

@@ -55,7 +55,7 @@ def train_model(
     every parameter steps by its learning rate times the *mean* gradient over
     ``k`` samples. A model compiled with a fast engine (``engine="compiled"``
     or ``"batched"``, see :mod:`treeprop.engines`) runs each epoch in its own
-    program and syncs the node objects at the end of every epoch.
+    program and writes the parameters back before each callback and at the end.
     """
     if loss_grad_fn is not None and not callable(loss_grad_fn) and data is None:
         loss_grad_fn, data = None, loss_grad_fn  # train_model(model, MSE, data)
