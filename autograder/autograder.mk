@@ -5,13 +5,17 @@
 #   make feedback   per-student HTML feedback without hidden test code
 #   make export     build/grades.csv: one row per student and notebook, plus totals
 # Options: WORKERS=N (default: number of cores), DB_URL=postgresql://... (default SQLite),
-#          COURSE=dir (default build/course), LMS=zip (an LMS export for zip_collect).
+#          COURSE=dir (default build/course), LMS=zip ASSIGNMENT=id (an LMS export for
+#          zip_collect), CELL_SECONDS / NOTEBOOK_SECONDS (wall-time limits, 60 / 600).
 
 GRADER      := PYTHONPATH=autograder$(if $(PYTHONPATH),:$(PYTHONPATH)) $(BIN)/python -m autograder
 COURSE      ?= build/course
 WORKERS     ?=
 DB_URL      ?=
 LMS         ?=
+ASSIGNMENT  ?=
+CELL_SECONDS     ?=
+NOTEBOOK_SECONDS ?=
 GRADER_OPTS := --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(WORKERS),--workers $(WORKERS))
 
 # Masters of the nine assignments (notebooks/<id>/<id>.ipynb; extras/ is not an assignment).
@@ -34,7 +38,10 @@ release: setup $(STUDENTS_STAMP)
 	$(GRADER) $(GRADER_OPTS) release --skip-students
 
 grade: setup system-bubblewrap
-	$(GRADER) $(GRADER_OPTS) grade $(if $(LMS),--lms-zip '$(LMS)')
+	$(GRADER) $(GRADER_OPTS) grade $(if $(LMS),--lms-zip '$(LMS)') \
+	  $(if $(ASSIGNMENT),--assignment '$(ASSIGNMENT)') \
+	  $(if $(CELL_SECONDS),--cell-seconds $(CELL_SECONDS)) \
+	  $(if $(NOTEBOOK_SECONDS),--notebook-seconds $(NOTEBOOK_SECONDS))
 
 feedback: setup
 	$(GRADER) $(GRADER_OPTS) feedback

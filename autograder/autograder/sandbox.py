@@ -38,9 +38,9 @@ SANDBOX_WORK = SANDBOX_HOME + "/work"
 class Limits:
     """Resource limits for one submission's kernels (plain data: travels with a job)."""
 
-    cell_seconds: float = 30.0  # wall time per cell
-    notebook_seconds: float = 300.0  # wall time per notebook
-    cpu_seconds: int = 300  # CPU time per kernel
+    cell_seconds: float = 60.0  # wall time per cell
+    notebook_seconds: float = 600.0  # wall time per notebook
+    cpu_seconds: int = 600  # CPU time per kernel
     memory_bytes: int = 3 * 1024**3  # address space per process
     processes: int = 96  # processes + threads of the sandbox user
     file_bytes: int = 64 * 1024**2  # largest file the kernel may write
