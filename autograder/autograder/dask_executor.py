@@ -248,6 +248,21 @@ def _template_cache(digest: str, data: bytes) -> Path:
     return folder
 
 
+def drop_templates(digests: Iterable[str]) -> int:
+    """Runs on a worker after a batch: delete its copies of these course templates.
+
+    They hold the hidden tests, so they do not outlive the batch on compute nodes.
+    """
+    base = Path(tempfile.gettempdir()) / f"treeprop-templates-{os.getuid()}"
+    removed = 0
+    for digest in digests:
+        folder = base / digest
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def grade_shipped(fn: Callable[[Any], Any], job: Any, submission: bytes, template: bytes,
                   digest: str) -> Any:
     """Runs on a worker: unpack the files a job names, then call the pure worker ``fn``.
@@ -431,6 +446,11 @@ class DaskExecutor:
                 self.client.cancel(list(by_future))
             for shared, _ in templates.values():
                 shared.release()
+            if templates and self.client is not None:
+                try:
+                    self.client.run(drop_templates, [d for _, d in templates.values()])
+                except Exception:  # a worker that is gone has nothing left to delete
+                    pass
 
 
 def prepare_cluster_run(executor: Any, db_url: str | None, out=None) -> str | None:

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,6 +326,8 @@ def test_a_cluster_grades_30_submissions_exactly_like_a_local_run(graded_locally
                PYTHONPATH=os.pathsep.join(str(p) for p in WORKER_PATH))
     common = [sys.executable, "-m", "autograder", "--course", str(course.root), "--source",
               str(course.source)]
+    templates = Path(tempfile.gettempdir()) / f"treeprop-templates-{os.getuid()}"
+    before = set(templates.iterdir()) if templates.is_dir() else set()
     graded = subprocess.run(
         [*common, "grade", "--no-progress", "--cell-seconds", str(limits.cell_seconds),
          "--notebook-seconds", str(limits.notebook_seconds)],
@@ -334,6 +337,8 @@ def test_a_cluster_grades_30_submissions_exactly_like_a_local_run(graded_locally
     assert f"grading on the Dask cluster at {cluster.address}: 2 worker(s)" in graded.stderr
     assert f"graded {N_SUBMISSIONS}, failed 0" in graded.stdout
     assert "warning" not in graded.stderr  # loopback cluster: SQLite is fine here
+    # The workers' copies of the course template (hidden tests) were deleted afterwards.
+    assert templates.is_dir() and set(templates.iterdir()) <= before
     csv_path = course.root / "grades.csv"
     exported = subprocess.run([*common, "export", "--csv", str(csv_path)], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
@@ -474,6 +479,7 @@ def test_a_submission_graded_twice_on_the_cluster_is_recorded_once(graded_locall
             for w in workers
         ]
         first, second = client.gather(futures)
+        client.run(dx.drop_templates, [digest])
     assert first.status == second.status == "graded"
     assert first.score() == second.score() == csv_totals(graded_locally.csv)[student]
     coordinator.record(first)
