@@ -176,7 +176,7 @@ def main() -> int:
             "with two workers. The fixed cost per run (column 5) does not shrink with more "
             "workers and weighs more the smaller the batch. Submissions share nothing and "
             "each result is one gradebook write in the main process, so with idle cores or "
-            "separate machines per worker the first effect goes away."
+            "separate machines per worker the first effect should go away (not measured here)."
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
