@@ -16,8 +16,8 @@ a second run can at most produce a second copy of the same result; this
 executor hands the coordinator at most one result per job, and the
 coordinator's write is keyed by the submission, so a grade is never doubled.
 
-Workers need only the project installed (``pip install -e .``, or the
-checkout on ``PYTHONPATH``) and the sandbox tool (``bwrap``). The check in
+Workers need only the project installed (``pip install -e .`` puts both
+``treeprop`` and ``autograder`` on the path) and the sandbox tool (``bwrap``). The check in
 :meth:`DaskExecutor.connect` proves both before the first submission is sent.
 """
 
@@ -192,8 +192,7 @@ def problems_in(reports: dict[str, dict[str, Any]], *, need_sandbox: bool) -> li
             found.append(
                 f"worker {worker} on {host} cannot import the autograder "
                 f"({report.get('error', 'not installed')}): install the project there "
-                "and put its autograder/ folder on the worker's PYTHONPATH "
-                "(PYTHONPATH=<checkout>/autograder dask worker ...)"
+                "(pip install -e <checkout>, which installs treeprop and autograder)"
             )
         if not report.get("treeprop"):
             found.append(f"worker {worker} on {host} cannot import treeprop")
