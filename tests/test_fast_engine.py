@@ -425,3 +425,23 @@ def test_gradcheck_and_save_load_work_on_fast_engines(engine, tmp_path):
     again = tp.load(tmp_path / "m.json")  # a plain model: the program is not saved
     assert "_program" not in again.__dict__
     close(again.predict(x), model.predict(x))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_chunked_training_matches_recursive_engine(seed):
+    a, n = random_graph(seed, root="scalar")
+    b, _ = random_graph(seed, root="scalar")
+    a.compile()
+    b.compile(engine="compiled", chunk=4, fuse=0)
+    assert b._program.chunked
+    rng = random.Random(seed)
+    data = [([rng.uniform(-1, 1) for _ in range(n)], rng.uniform(-1, 1)) for _ in range(12)]
+    kw = dict(epochs=2, shuffle=True, progress=False, print_every=None)
+    close(train_model(b, MSE, data, **kw), train_model(a, MSE, data, **kw))
+    # new learning rates are written into the code afresh
+    close(train_model(b, MSE, data, learning_rate=0.02, **kw),
+          train_model(a, MSE, data, learning_rate=0.02, **kw))
+    for u, v in zip(postorder(a), postorder(b)):
+        if isinstance(u, Parameter):
+            close(v.value, u.value)
+            close(v.gradient, u.gradient)

@@ -391,14 +391,21 @@ class _Writer:
         self.remaining = list(self.edges)
         self.updating = update
         self.pending: list[int] = []
+        done: set[int] = set()
         for i in range(len(self.plan.nodes) - 1, -1, -1):
             f = funcs[-1]
             if first is None and f.count >= self.chunk:
+                # a gradient known only by another variable's name: hand it on in G
+                for j, name in list(self.alias.items()):
+                    if j not in done and name.isidentifier():
+                        f.lines.append(f"    G[{j}] = {name}")
+                        del self.alias[j]
                 f = _Func(len(funcs))
                 funcs.append(f)
             if self.plan.kinds[i] not in LEAVES:
                 f.count += 1
             self.backward(f, i, started, public)
+            done.add(i)
             for j in self.pending:
                 self._update(f, j)
             self.pending.clear()
@@ -463,7 +470,10 @@ class CompiledProgram:
         bwd_public = w.backward_funcs(public=True)
         self.chunked = len(fwd) > 1
         if self.chunked:
+            w.inline = True
+            w.learning_rates = list(self.L)
             bwd_train = w.backward_funcs(public=False, update=True)
+            self._train_rates = list(self.L)
         # forward functions store what other functions read from them
         for f in fwd:
             mine = sorted(j for j, k in w.defined_in.items() if k == f.number and j in w.need_v)
@@ -716,6 +726,8 @@ class CompiledProgram:
         total = 0.0
         try:
             if self.chunked:
+                if self.L != self._train_rates:
+                    self._build(self.chunk)  # the learning rates are written into the code
                 step = self.step
                 for k in body:
                     self.FAILED[0] = k
