@@ -41,9 +41,9 @@ from treeprop import losses
 from treeprop.caching import compile_cached
 from treeprop.engines import register
 from treeprop.errors import InputCountError, NonFiniteError
-from treeprop.fast import Plan, UnsupportedNodeError, _check_inputs
+from treeprop.fast import Plan, UnsupportedNodeError
 from treeprop.macros import Linear
-from treeprop.nodes import Computation, now
+from treeprop.nodes import Computation, check_input_values, now
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
@@ -522,7 +522,7 @@ class BatchedProgram:
         return np.array(self.forward_batch(X), dtype=float)
 
     def predict(self, inputs: Sequence[float] | dict[str, float]) -> Any:
-        xs = _check_inputs(self.plan.inputs, inputs)
+        xs = check_input_values(self.plan.inputs, inputs)
         synced = self._tick == now()
         for node, v in zip(self.plan.inputs, xs):
             if node._value != v:
@@ -605,7 +605,7 @@ class BatchedProgram:
         cached = getattr(self, "_data", None)
         if cached is not None and cached[0] is data:
             return cached[1], cached[2]
-        rows = [_check_inputs(self.plan.inputs, x) for x, _ in data]
+        rows = [check_input_values(self.plan.inputs, x) for x, _ in data]
         X = np.array(rows, dtype=float)
         ys = [y for _, y in data]
         if self.plan.vector:

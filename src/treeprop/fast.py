@@ -54,7 +54,7 @@ from treeprop.errors import InputCountError, NonFiniteError, TreepropError
 from treeprop.graph import postorder
 from treeprop.losses import EPS
 from treeprop.macros import Macro
-from treeprop.nodes import Computation, Constant, Input, Parameter, now
+from treeprop.nodes import Computation, Constant, Input, Parameter, check_input_values, now
 from treeprop.outputs import Output, Softmax
 
 #: the most nodes one generated function holds (bigger graphs get several)
@@ -637,7 +637,7 @@ class CompiledProgram:
     # -- the public API -------------------------------------------------------------------
     def predict(self, inputs: Sequence[float] | dict[str, float]) -> Any:
         self.refresh()
-        xs = _check_inputs(self.plan.inputs, inputs)
+        xs = check_input_values(self.plan.inputs, inputs)
         self._write_inputs(xs)
         return self._run_forward(xs)
 
@@ -714,7 +714,7 @@ class CompiledProgram:
                 if isinstance(x, dict):
                     return None  # inputs by name: the public predict sorts them out
                 if len(x) != n:
-                    _check_inputs(self.plan.inputs, x)  # raises InputCountError
+                    check_input_values(self.plan.inputs, x)  # raises InputCountError
             self._checked = data
         if not self._training or self._tick != now():
             self.refresh(learning_rates=True)
@@ -749,24 +749,6 @@ class CompiledProgram:
         total += loss(y, p)
         self.backward(dloss(y, p))
         return total
-
-
-def _check_inputs(nodes: list[Input], inputs: Any) -> list[float]:
-    if isinstance(inputs, dict):
-        from treeprop.nodes import _order_by_name
-
-        inputs = _order_by_name(nodes, inputs)
-    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
-        raise TypeError(
-            f"predict takes a list of {len(nodes)} numbers, got {type(inputs).__name__}"
-        )
-    if len(inputs) != len(nodes):
-        names = ", ".join(n.label() for n in nodes) or "none"
-        raise InputCountError(
-            f"this model has {len(nodes)} input{'s' if len(nodes) != 1 else ''} "
-            f"({names}) but predict got {len(inputs)} value{'s' if len(inputs) != 1 else ''}"
-        )
-    return list(inputs)
 
 
 def attach(model: Computation, program: Any) -> Computation:

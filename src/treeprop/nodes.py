@@ -491,19 +491,7 @@ class Computation(NeuralNetNode):
         mapping from input names to values.
         """
         nodes = self.inputs if self.inputs is not None else self.find_input_nodes()
-        if isinstance(inputs, dict):
-            inputs = _order_by_name(nodes, inputs)
-        if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
-            raise TypeError(
-                f"predict takes a list of {len(nodes)} numbers, got {type(inputs).__name__}"
-            )
-        if len(inputs) != len(nodes):
-            names = ", ".join(n.label() for n in nodes) or "none"
-            raise InputCountError(
-                f"this model has {len(nodes)} input{'s' if len(nodes) != 1 else ''} "
-                f"({names}) but predict got {len(inputs)} value"
-                f"{'s' if len(inputs) != 1 else ''}"
-            )
+        inputs = check_input_values(nodes, inputs)
         for node, value in zip(nodes, inputs):
             if node._value != value:
                 node.value = value
@@ -529,6 +517,28 @@ class Computation(NeuralNetNode):
         from treeprop import engines
 
         return engines.compile_with(self, engine, **options)
+
+
+def check_input_values(nodes: list[Input], inputs: Any) -> list[Any]:
+    """``inputs`` as a list in the order of ``nodes``, or a clear error.
+
+    Accepts a sequence or a mapping from input names; every engine's
+    ``predict`` goes through here, so they all refuse the same mistakes.
+    """
+    if isinstance(inputs, dict):
+        inputs = _order_by_name(nodes, inputs)
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
+        raise TypeError(
+            f"predict takes a list of {len(nodes)} numbers, got {type(inputs).__name__}"
+        )
+    if len(inputs) != len(nodes):
+        names = ", ".join(n.label() for n in nodes) or "none"
+        raise InputCountError(
+            f"this model has {len(nodes)} input{'s' if len(nodes) != 1 else ''} "
+            f"({names}) but predict got {len(inputs)} value"
+            f"{'s' if len(inputs) != 1 else ''}"
+        )
+    return list(inputs)
 
 
 def _order_by_name(nodes: list[Input], values: dict[str, float]) -> list[float]:
