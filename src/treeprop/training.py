@@ -90,11 +90,7 @@ def train_model(
                         total = _minibatch_epoch(model, data, order, loss_fn, loss_grad_fn,
                                                  batch)
                 except (NonFiniteError, OverflowError) as err:
-                    what = err if isinstance(err, NonFiniteError) else "a value overflowed"
-                    raise NonFiniteError(
-                        f"training diverged in epoch {epoch}: {what} "
-                        "(try a smaller learning rate)"
-                    ) from err
+                    raise _diverged(err, f"epoch {epoch}") from err
             if total is None:  # the course's loop: one sample at a time
                 total = 0.0
                 for i in order:
@@ -105,11 +101,7 @@ def train_model(
                         model.backward(loss_grad_fn(y, p))
                     except (NonFiniteError, OverflowError) as err:
                         # the data were checked above, so a value blew up inside the model
-                        what = err if isinstance(err, NonFiniteError) else "a value overflowed"
-                        raise NonFiniteError(
-                            f"training diverged in epoch {epoch} at sample {i}: {what} "
-                            "(try a smaller learning rate)"
-                        ) from err
+                        raise _diverged(err, f"epoch {epoch} at sample {i}") from err
             mean = total / len(data)
             if not math.isfinite(mean):
                 raise NonFiniteError(
@@ -162,6 +154,11 @@ def _minibatch_epoch(model: Computation, data: Sequence[Sample], order: Sequence
         for q, s in zip(params, sums):
             q.value = q.value - q.learning_rate * (s / len(batch))
     return total
+
+
+def _diverged(err: Exception, where: str) -> NonFiniteError:
+    what = err if isinstance(err, NonFiniteError) else "a value overflowed"
+    return NonFiniteError(f"training diverged in {where}: {what} (try a smaller learning rate)")
 
 
 def _check_data(data: Any) -> list[Sample]:
