@@ -79,7 +79,7 @@ def _mounts_for_python() -> list[str]:
         # Parent folders (such as /root) must be searchable by the sandbox user.
         parent = os.path.dirname(path)
         chain = []
-        while parent not in ("/", "") and parent not in made:
+        while parent not in ("/", "", "/tmp") and parent not in made:
             chain.append(parent)
             parent = os.path.dirname(parent)
         for folder in reversed(chain):
@@ -113,14 +113,16 @@ def bwrap_command(command: list[str], *, work: Path, ipc: Path, limits: Limits,
             "--clearenv"]
     args += _system_mounts()
     args += ["--proc", "/proc", "--dev", "/dev"]
+    # The sandbox's own /tmp first: the Python binds below may live under /tmp (a
+    # checkout in /tmp/...), and a tmpfs mounted after them would hide them.
+    args += ["--size", str(min(limits.disk_bytes, 64 * 1024**2)), "--tmpfs", "/tmp",
+             "--chmod", "1777", "/tmp"]
     args += _mounts_for_python()
     # One size-limited tmpfs for everything writable; the submission is copied in as
     # read-only binds under the working directory.
     args += ["--size", str(limits.disk_bytes), "--tmpfs", SANDBOX_HOME,
              "--dir", SANDBOX_WORK, "--chmod", "0777", SANDBOX_HOME,
              "--chmod", "0777", SANDBOX_WORK]
-    args += ["--size", str(min(limits.disk_bytes, 64 * 1024**2)), "--tmpfs", "/tmp",
-             "--chmod", "1777", "/tmp"]
     for entry in sorted(work.iterdir()) if work.is_dir() else []:
         args += ["--ro-bind", str(entry), f"{SANDBOX_WORK}/{entry.name}"]
     parent, chain = os.path.dirname(str(ipc)), []
