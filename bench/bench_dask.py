@@ -82,7 +82,8 @@ def run_dask(course: Course, workers: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--assignment", default="01_functions_as_trees")
-    parser.add_argument("--submissions", type=int, default=8)
+    # enough submissions that the fixed start-up cost of a run does not dominate
+    parser.add_argument("--submissions", type=int, default=24)
     parser.add_argument("--source", default=str(ROOT / "notebooks"), help="masters folder")
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
