@@ -16,7 +16,17 @@ export CI
 # fragment points this at freshly generated student versions.
 LAB_DIR  ?= notebooks
 LAB_DEPS ?=
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+JUPYTER_LAB = $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+              $(if $(filter 0,$(shell id -u)),--allow-root)
 FAST_MARKERS := not slow and not notebooks and not autograder and not browser and not postgres and not dask
+
+.DEFAULT_GOAL := help
+
+# Each room adds its own targets. Included here, before the rules below, because
+# make expands a rule's prerequisites ($(LAB_DEPS) of `lab`) as it reads them.
+-include autograder/autograder.mk
+-include bench/bench.mk
 
 .PHONY: help setup system lab lab-solutions test test-fast lint format clean
 
@@ -52,10 +62,10 @@ system: system-graphviz system-chromium system-postgresql system-bubblewrap
 # -- using the course -------------------------------------------------------------
 lab: setup system-graphviz $(LAB_DEPS)
 	@echo ">> JupyterLab on $(LAB_DIR), bound to localhost; open the URL it prints (token included)"
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.root_dir=$(LAB_DIR)
+	$(JUPYTER_LAB) --ServerApp.root_dir=$(LAB_DIR)
 
 lab-solutions: setup system-graphviz
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.root_dir=notebooks
+	$(JUPYTER_LAB) --ServerApp.root_dir=notebooks
 
 # -- tests --------------------------------------------------------------------------
 test: setup system
@@ -73,7 +83,3 @@ format: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build
-
-# Each room adds its own targets.
--include autograder/autograder.mk
--include bench/bench.mk
