@@ -19,6 +19,10 @@ LAB_DEPS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 JUPYTER_LAB = $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
               $(if $(filter 0,$(shell id -u)),--allow-root)
+# Students need nbgrader's Validate button, not the instructor's formgrader or the
+# exchange lists (which only log errors outside an nbgrader course folder).
+STUDENT_LAB = $(foreach ext,formgrader assignment_list course_list,\
+              --ServerApp.jpserver_extensions=nbgrader.server_extensions.$(ext)=False)
 FAST_MARKERS := not slow and not notebooks and not autograder and not browser and not postgres and not dask
 
 .DEFAULT_GOAL := help
@@ -62,7 +66,7 @@ system: system-graphviz system-chromium system-postgresql system-bubblewrap
 # -- using the course -------------------------------------------------------------
 lab: setup system-graphviz $(LAB_DEPS)
 	@echo ">> JupyterLab on $(LAB_DIR), bound to localhost; open the URL it prints (token included)"
-	$(JUPYTER_LAB) --ServerApp.root_dir=$(LAB_DIR)
+	$(JUPYTER_LAB) $(STUDENT_LAB) --ServerApp.root_dir=$(LAB_DIR)
 
 lab-solutions: setup system-graphviz
 	$(JUPYTER_LAB) --ServerApp.root_dir=notebooks

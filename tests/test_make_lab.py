@@ -55,6 +55,8 @@ def test_make_lab_serves_student_versions_on_localhost_with_a_token():
         assert "class Multiply" in sources  # it is the course notebook ...
         assert "BEGIN SOLUTION" not in sources and "BEGIN HIDDEN TESTS" not in sources
         assert "raise NotImplementedError" in sources  # ... in its student version
+        log_text = log.read_text()
+        assert "[E " not in log_text, f"the student lab logged an error:\n{log_text[-2000:]}"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
