@@ -41,7 +41,7 @@ from treeprop import losses
 from treeprop.caching import compile_cached
 from treeprop.engines import register
 from treeprop.errors import InputCountError, NonFiniteError
-from treeprop.fast import Plan, UnsupportedNodeError
+from treeprop.fast import Plan, UnsupportedNodeError, backward_seed
 from treeprop.macros import Linear
 from treeprop.nodes import Computation, check_input_values, now
 
@@ -537,18 +537,7 @@ class BatchedProgram:
 
     def backward(self, derivative_from_parent: Any = None, *, update: bool = True) -> None:
         plan = self.plan
-        d = derivative_from_parent
-        if plan.vector:
-            if d is None or isinstance(d, (str, bytes)) or not isinstance(d, Sequence):
-                raise TypeError(f"{self.model.label()} returns {plan.width} values, so "
-                                "backward needs a list of as many derivatives")
-            if len(d) != plan.width:
-                raise InputCountError(f"{self.model.label()} has {plan.width} outputs but "
-                                      f"backward got {len(d)} derivatives")
-        elif d is None:
-            d = 1.0
-        elif isinstance(d, (list, tuple)):
-            raise TypeError(f"{self.model.label()} returns one number; backward needs one")
+        d = backward_seed(plan, self.model.label(), derivative_from_parent)
         if getattr(self, "_X", None) is None or self._X.shape[0] != 1 or self._tick != now():
             self.forward()
         self.backward_batch(np.asarray([d], dtype=float))

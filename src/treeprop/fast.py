@@ -647,24 +647,7 @@ class CompiledProgram:
 
     def backward(self, derivative_from_parent: Any = None, *, update: bool = True) -> None:
         plan = self.plan
-        d = derivative_from_parent
-        if plan.vector:
-            if d is None or isinstance(d, (str, bytes)) or not isinstance(d, Sequence):
-                raise TypeError(
-                    f"{self.model.label()} returns {plan.width} values, so backward needs a "
-                    "list of as many derivatives (for example from a loss gradient)"
-                )
-            if len(d) != plan.width:
-                raise InputCountError(
-                    f"{self.model.label()} has {plan.width} outputs but backward got "
-                    f"{len(d)} derivatives"
-                )
-            d = [float(v) for v in d]
-        else:
-            if d is None:
-                d = 1.0
-            if isinstance(d, (list, tuple)):
-                raise TypeError(f"{self.model.label()} returns one number; backward needs one")
+        d = backward_seed(plan, self.model.label(), derivative_from_parent)
         if self._last is None or self._tick != now():
             self.forward()  # values of the current inputs and parameters
         try:
@@ -781,3 +764,27 @@ def compile_compiled(model: Computation, *, fallback: bool = False,
 
 
 register("codegen")(compile_compiled)
+
+
+def backward_seed(plan: Plan, label: str, d: Any) -> Any:
+    """The derivative backward starts from, checked against the model's output.
+
+    A list of ``plan.width`` floats for a list-valued model, one float (1.0 by
+    default) otherwise; both fast engines start their backward pass here.
+    """
+    if plan.vector:
+        if d is None or isinstance(d, (str, bytes)) or not isinstance(d, Sequence):
+            raise TypeError(
+                f"{label} returns {plan.width} values, so backward needs a "
+                "list of as many derivatives (for example from a loss gradient)"
+            )
+        if len(d) != plan.width:
+            raise InputCountError(
+                f"{label} has {plan.width} outputs but backward got {len(d)} derivatives"
+            )
+        return [float(v) for v in d]
+    if d is None:
+        return 1.0
+    if isinstance(d, (list, tuple)):
+        raise TypeError(f"{label} returns one number; backward needs one")
+    return d
