@@ -162,3 +162,20 @@ def test_callback_sees_trained_parameters_on_the_batched_engine():
                     values.append([p.value for p in tp.parameters(model)]))
         seen[engine] = values
     near(seen["batched"], seen["cached"])
+
+
+@pytest.mark.parametrize("engine", ["compiled", "batched"])
+def test_backward_refuses_a_seed_that_does_not_fit_the_output(engine):
+    from treeprop import MLP, InputCountError
+
+    vector = MLP([2, 3, 3], output="softmax").compile(engine=engine)
+    vector.predict([0.1, 0.2])
+    with pytest.raises(TypeError, match="returns 3 values"):
+        vector.backward(1.0)
+    with pytest.raises(InputCountError, match="3 outputs but backward got 2"):
+        vector.backward([1.0, 2.0])
+    scalar = MLP([2, 3, 1]).compile(engine=engine)
+    scalar.predict([0.1, 0.2])
+    with pytest.raises(TypeError, match="returns one number"):
+        scalar.backward([1.0])
+    scalar.backward()  # the default seed is 1.0
