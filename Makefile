@@ -32,7 +32,7 @@ FAST_MARKERS := not slow and not notebooks and not autograder and not browser an
 -include autograder/autograder.mk
 -include bench/bench.mk
 
-.PHONY: help setup system lab lab-solutions test test-fast lint format clean
+.PHONY: help setup setup-lab lock system lab lab-solutions test test-fast lint format clean
 
 help:
 	@echo "make lab            set up, then JupyterLab on the student notebooks"
@@ -40,23 +40,54 @@ help:
 	@echo "make test           set up, then every test (CI runs this)"
 	@echo "make test-fast      the quick subset for the edit loop"
 	@echo "make lint           ruff"
+	@echo "make lock           refresh the locks in requirements/ (on purpose only)"
 	@echo "make release | grade | feedback | export   the autograding workflow"
 	@echo "make bench          benchmarks (results into bench/results and README)"
 
 # -- set-up -------------------------------------------------------------------
-$(STAMP): pyproject.toml
+# Every install goes through a lock of the whole environment (requirements/*.lock,
+# written by `make lock`), installed with --no-deps so pip adds nothing unlocked:
+#   lab.lock    what a student needs (make lab)
+#   test.lock   lab.lock plus the instructor's and tester's tools (make test)
+#   torch.lock  PyTorch's CPU build and its dependencies (gradient comparisons)
+LOCKS      := requirements
+LAB_STAMP  := $(VENV)/.lab-stamp
+STAMP      := $(VENV)/.test-stamp
+PIP        := $(BIN)/python -m pip
+PIP_LOCKED := $(PIP) install -q --no-deps
+
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "treeprop needs Python 3.11 or newer; set PYTHON=python3.11")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	@# PyTorch is optional: the tests compare gradients with it when it is there.
-	@if ls /opt/wheels/torch-2.13.0* >/dev/null 2>&1 || [ "$(CI)" = "true" ]; then \
-	  $(BIN)/python -m pip install -q 'torch==2.13.0' || { echo "!! could not install PyTorch"; [ "$(CI)" != "true" ]; }; \
-	else echo "note: PyTorch not installed (pip install -e '.[torch]' to add it); its comparison tests will skip"; fi
-	$(BIN)/jupyter labextension list 2>&1 | grep -q jupyterlab_widgets || echo "note: jupyterlab_widgets not found by JupyterLab"
+	$(PYTHON) -m venv $(VENV)
+
+$(LAB_STAMP): $(LOCKS)/lab.lock pyproject.toml | $(BIN)/python
+	$(PIP_LOCKED) -r $(LOCKS)/lab.lock
+	$(PIP_LOCKED) --no-build-isolation -e .
+	$(PIP) check
 	@touch $@
 
+$(STAMP): $(LAB_STAMP) $(LOCKS)/test.lock $(LOCKS)/torch.lock
+	$(PIP_LOCKED) -r $(LOCKS)/test.lock
+	@# PyTorch's CPU build is not on PyPI: pip finds it through its find-links
+	@# (PIP_FIND_LINKS) or an extra index. Without it the PyTorch comparisons skip,
+	@# except under CI, where they must run.
+	@$(PIP_LOCKED) -r $(LOCKS)/torch.lock || { \
+	  echo "!! could not install $$(grep '^torch==' $(LOCKS)/torch.lock): point pip at the PyTorch CPU wheels (PIP_FIND_LINKS or PIP_EXTRA_INDEX_URL)"; \
+	  [ "$(CI)" != "true" ]; }
+	$(PIP) check
+	@touch $@
+
+setup-lab: $(LAB_STAMP)
 setup: $(STAMP)
+
+# Refresh the locks on purpose (new versions, a new dependency in pyproject.toml),
+# then run `make clean test` and commit requirements/ with the change that needs it.
+lock: | $(BIN)/python
+	$(PIP_LOCKED) "$$(grep '^uv==' $(LOCKS)/test.lock)"
+	$(BIN)/uv pip compile -q --python-version 3.11 pyproject.toml $(LOCKS)/tools.in --extra dev -o $(LOCKS)/test.lock
+	$(BIN)/uv pip compile -q --python-version 3.11 pyproject.toml $(LOCKS)/tools.in -c $(LOCKS)/test.lock -o $(LOCKS)/lab.lock
+	$(BIN)/uv pip compile -q --python-version 3.11 $(LOCKS)/torch.in -c $(LOCKS)/test.lock \
+	  $(foreach d,$(PIP_FIND_LINKS),--find-links $(d)) -o $(LOCKS)/torch.lock
 
 system-%:
 	@bash .ci/ensure-system $*
@@ -64,7 +95,7 @@ system-%:
 system: system-graphviz system-chromium system-postgresql system-bubblewrap
 
 # -- using the course -------------------------------------------------------------
-lab: setup system-graphviz $(LAB_DEPS)
+lab: setup-lab system-graphviz $(LAB_DEPS)
 	@echo ">> JupyterLab on $(LAB_DIR), bound to localhost; open the URL it prints (token included)"
 	$(JUPYTER_LAB) $(STUDENT_LAB) --ServerApp.root_dir=$(LAB_DIR)
 

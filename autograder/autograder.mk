@@ -28,7 +28,7 @@ LAB_DEPS += students
 
 .PHONY: students release grade feedback export
 
-$(STUDENTS_STAMP): $(COURSE_MASTERS) autograder/nbgrader_config.py | setup
+$(STUDENTS_STAMP): $(COURSE_MASTERS) autograder/nbgrader_config.py | setup-lab
 	$(GRADER) $(GRADER_OPTS) students
 	@mkdir -p $(dir $@) && touch $@
 
