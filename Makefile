@@ -23,6 +23,11 @@ JUPYTER_LAB = $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(POR
 # exchange lists (which only log errors outside an nbgrader course folder).
 STUDENT_LAB = $(foreach ext,formgrader assignment_list course_list,\
               --ServerApp.jpserver_extensions=nbgrader.server_extensions.$(ext)=False)
+# ... and the lab side of the same: nbgrader's menu (it leads to the formgrader and
+# the lists), the create-assignment panel and the lists' panels are switched off in a
+# page config that only the student lab reads (JUPYTER_CONFIG_PATH); Validate stays.
+STUDENT_LAB_CONFIG := build/student-lab-config
+HIDDEN_LAB_PLUGINS := menu formgrader assignment-list course-list create-assignment
 FAST_MARKERS := not slow and not notebooks and not autograder and not browser and not postgres and not dask
 
 .DEFAULT_GOAL := help
@@ -95,9 +100,14 @@ system-%:
 system: system-graphviz system-chromium system-postgresql system-bubblewrap
 
 # -- using the course -------------------------------------------------------------
-lab: setup-lab system-graphviz $(LAB_DEPS)
+$(STUDENT_LAB_CONFIG)/labconfig/page_config.json: Makefile
+	@mkdir -p $(dir $@)
+	@$(PYTHON) -c 'import json, sys; json.dump({"disabledExtensions": {f"@jupyter/nbgrader:{p}": True for p in sys.argv[1:]}}, open("$@", "w"), indent=1)' $(HIDDEN_LAB_PLUGINS)
+
+lab: setup-lab system-graphviz $(LAB_DEPS) $(STUDENT_LAB_CONFIG)/labconfig/page_config.json
 	@echo ">> JupyterLab on $(LAB_DIR), bound to localhost; open the URL it prints (token included)"
-	$(JUPYTER_LAB) $(STUDENT_LAB) --ServerApp.root_dir=$(LAB_DIR)
+	JUPYTER_CONFIG_PATH=$(abspath $(STUDENT_LAB_CONFIG))$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH)) \
+	  $(JUPYTER_LAB) $(STUDENT_LAB) --ServerApp.root_dir=$(LAB_DIR)
 
 lab-solutions: setup system-graphviz
 	$(JUPYTER_LAB) --ServerApp.root_dir=notebooks

@@ -55,6 +55,16 @@ def test_make_lab_serves_student_versions_on_localhost_with_a_token():
         assert "class Multiply" in sources  # it is the course notebook ...
         assert "BEGIN SOLUTION" not in sources and "BEGIN HIDDEN TESTS" not in sources
         assert "raise NotImplementedError" in sources  # ... in its student version
+        # the lab page the student's browser loads: nbgrader's instructor UI is off, Validate on
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}") as reply:
+            page = reply.read().decode()
+        config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
+                                      r"(.*?)</script>", page, re.S).group(1))
+        disabled = set(config.get("disabledExtensions", []))
+        for plugin in ("menu", "formgrader", "assignment-list", "course-list",
+                       "create-assignment"):
+            assert f"@jupyter/nbgrader:{plugin}" in disabled, sorted(disabled)
+        assert "@jupyter/nbgrader:validate-assignment" not in disabled
         log_text = log.read_text()
         assert "[E " not in log_text, f"the student lab logged an error:\n{log_text[-2000:]}"
     finally:
