@@ -26,7 +26,7 @@ from treeprop.errors import (
     TreeTooDeepError,
 )
 from treeprop.formula import Formula, formula, funcify
-from treeprop.graph import depth, find_cycle, postorder, topological_order
+from treeprop.graph import depth, find_cycle, gradient_is_stale, postorder, topological_order
 from treeprop.losses import BCE, CCE, MSE, Loss, bce, bce_grad, cce, cce_grad, mse, mse_grad
 from treeprop.macros import MLP, Linear, Macro, parameters
 from treeprop.nodes import (
@@ -39,7 +39,6 @@ from treeprop.nodes import (
     Operation,
     Parameter,
     count_ops,
-    gradient_is_stale,
     seed,
 )
 from treeprop.ops import Add, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Tanh

@@ -39,11 +39,12 @@ import numpy as np
 
 from treeprop import losses
 from treeprop.caching import compile_cached
-from treeprop.engines import register
+from treeprop.engines import attach, detach, register
 from treeprop.errors import InputCountError, NonFiniteError
 from treeprop.fast import Plan, UnsupportedNodeError, backward_seed
 from treeprop.macros import Linear
-from treeprop.nodes import Computation, check_input_values, now
+from treeprop.nodes import Computation, now
+from treeprop.training import check_input_values
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
@@ -636,9 +637,6 @@ def _vector_loss(loss: Callable, dloss: Callable) -> Callable | None:
 @register("batched")
 def compile_batched(model: Computation, *, fallback: bool = False) -> Computation:
     """``model.compile(engine="batched")``: NumPy over a batch, layers as matrices."""
-    from treeprop.engines import detach
-    from treeprop.fast import attach
-
     detach(model)
     compile_cached(model)
     try:
@@ -648,6 +646,4 @@ def compile_batched(model: Computation, *, fallback: bool = False) -> Computatio
             raise
         warnings.warn(f"{err}; staying on the cached engine", stacklevel=3)
         return model
-    attach(model, program)
-    model.predict_batch = program.predict_batch
-    return model
+    return attach(model, program)

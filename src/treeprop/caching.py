@@ -7,23 +7,66 @@ work once: it finds and names the inputs, links every node to its parents, and
 switches on caching. From then on a node keeps its value until a leaf below it
 changes; changing a leaf marks every node above it invalid (and stops early
 at nodes already invalid), and the next ``forward()`` recomputes just those.
+
+This module registers itself as the engine ``"cached"`` (the default of
+``model.compile()``) and gives every node its caching ``forward``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
-from treeprop.graph import postorder
-from treeprop.nodes import Input, Leaf
+from treeprop.engines import detach, register
+from treeprop.nodes import Computation, Input, Leaf, NeuralNetNode, method_of
+from treeprop.walk import postorder
 
-if TYPE_CHECKING:
-    from treeprop.nodes import Computation
+_recursive_forward = NeuralNetNode.forward  # layer 1's plain recursion
+
+
+@method_of(NeuralNetNode)
+def forward(self: NeuralNetNode) -> Any:
+    """This node's value: ``op`` applied to the children's values.
+
+    Before ``compile()`` this is the plain recursion of layer 1, and it
+    recomputes everything on every call. After ``compile()`` values are
+    cached and only what changed is recomputed, without recursion.
+    """
+    if self._cached:
+        if not self._valid:
+            _evaluate_cached(self)
+        return self._value
+    return _recursive_forward(self)
+
+
+def _evaluate_cached(root: NeuralNetNode) -> None:
+    """Recompute the invalid nodes below ``root``, children first, no recursion."""
+    stack: list[tuple[NeuralNetNode, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node._valid:
+            continue
+        if ready:
+            node._value = node._apply(
+                [c._value if c._cached else c.forward() for c in node.children]
+            )
+            node._valid = True
+        else:
+            stack.append((node, True))
+            for child in reversed(node.children):
+                if child._cached and not child._valid:
+                    stack.append((child, False))
+
+
+@register("cached")
+def compile_cached_engine(model: Computation) -> Computation:
+    """``model.compile()``: leave any fast engine, then switch the cache on."""
+    return compile_cached(detach(model))
 
 
 def compile_cached(model: Computation) -> Computation:
     """Name the inputs, link parents, check for cycles, and switch caching on."""
     order = postorder(model)  # raises CycleError with the cycle's names
-    _check_outputs_at_root(model, order)
+    _check_outputs_at_root(order)
     inside = {id(n) for n in order}
     for node in order:
         # keep links to parents in *other* compiled models sharing this node
@@ -57,8 +100,6 @@ def name_inputs(inputs: list[Input]) -> list[Input]:
 
 def decompile(model: Computation) -> Computation:
     """Switch the cache off again: back to the plain recursion (the baseline)."""
-    from treeprop.engines import detach
-
     detach(model)  # a model on a fast engine gets its own methods back
     for node in postorder(model):
         if not isinstance(node, Leaf):
@@ -68,15 +109,12 @@ def decompile(model: Computation) -> Computation:
     return model
 
 
-def _check_outputs_at_root(model: Computation, order: list) -> None:
-    from treeprop.macros import Macro
-    from treeprop.outputs import is_vector
-
+def _check_outputs_at_root(order: list[NeuralNetNode]) -> None:
     for node in order:
-        if isinstance(node, Macro):
+        if node.passes_through:
             continue  # a macro passes its expansion's value through unchanged
         for child in node.children:
-            if is_vector(child):
+            if child.returns_list:
                 raise TypeError(
                     f"{child.label()} returns a list, so it can only be the root of a "
                     f"model, not a child of {node.label()}; use its scalar parts instead"

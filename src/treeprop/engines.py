@@ -1,8 +1,9 @@
-"""Engines ``compile(engine=...)`` can choose besides the default cache.
+"""The engines ``compile(engine=...)`` chooses from, registered by name.
 
-An engine is a function ``(model, **options) -> model`` registered by name.
-The fast engines live in their own modules, imported only when first asked
-for, so ``import treeprop`` stays light:
+An engine is a function ``(model, **options) -> model``. Each engine's module
+registers itself here with :func:`register`, so ``compile()`` (layer 1) never
+imports the layers that implement it. The fast engines are imported only when
+first asked for, so ``import treeprop`` stays light:
 
 ============  ==========================  =====================================
 name          module                      what it does
@@ -13,9 +14,9 @@ name          module                      what it does
 ``batched``   :mod:`treeprop.batched`     NumPy, a whole batch of samples at once
 ============  ==========================  =====================================
 
-A fast engine routes the model's ``predict``, ``forward`` and ``backward`` to
-its program (``model._program``); :func:`detach` undoes that, and compiling
-with ``engine="cached"`` or :func:`treeprop.decompile` calls it.
+A fast engine routes the model's methods named in :data:`ROUTED` to its
+program (``model._program``); :func:`detach` undoes that, and compiling with
+``engine="cached"`` or :func:`treeprop.decompile` calls it.
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ from typing import Any
 
 ENGINES: dict[str, Callable[..., Any]] = {}
 
-#: engines that register themselves when their module is imported
-LAZY = {"compiled": "treeprop.fast", "codegen": "treeprop.fast", "batched": "treeprop.batched"}
+#: where each engine lives; its module registers it when first imported
+LAZY = {"cached": "treeprop.caching", "compiled": "treeprop.fast", "codegen": "treeprop.fast",
+        "batched": "treeprop.batched"}
+
+#: the model attributes a fast engine replaces with its program's (the one list)
+ROUTED = ("predict", "forward", "backward", "sync", "engine", "predict_batch")
 
 
 def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -41,15 +46,24 @@ def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def compile_with(model: Any, engine: str, **options: Any) -> Any:
+    """Compile ``model`` with the engine registered as ``engine``."""
     if engine not in ENGINES and engine in LAZY:
-        importlib.import_module(LAZY[engine])
+        importlib.import_module(LAZY[engine])  # the module registers the engine
     if engine not in ENGINES:
-        known = ", ".join(sorted({"cached", *ENGINES, *LAZY}))
+        known = ", ".join(sorted({*ENGINES, *LAZY}))
         raise ValueError(f"unknown engine {engine!r}; known engines: {known}")
     return ENGINES[engine](model, **options)
 
 
-_ROUTED = ("predict", "forward", "backward", "sync", "engine", "predict_batch")
+def attach(model: Any, program: Any) -> Any:
+    """Route the model's :data:`ROUTED` methods to ``program`` (undone by :func:`detach`)."""
+    detach(model)
+    model._program = program
+    for name in ROUTED:
+        target = "write_parameters" if name == "sync" else name
+        if hasattr(program, target):
+            setattr(model, name, getattr(program, target))
+    return model
 
 
 def detach(model: Any) -> Any:
@@ -58,6 +72,7 @@ def detach(model: Any) -> Any:
     if program is None:
         return model
     program.write_parameters()
-    for name in (*_ROUTED, "_program"):
+    getattr(program, "release", lambda: None)()
+    for name in (*ROUTED, "_program"):
         model.__dict__.pop(name, None)
     return model

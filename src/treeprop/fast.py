@@ -49,13 +49,15 @@ from typing import Any
 
 from treeprop import losses, ops
 from treeprop.caching import compile_cached
-from treeprop.engines import register
+from treeprop.engines import attach, detach, register
 from treeprop.errors import InputCountError, NonFiniteError, TreepropError
-from treeprop.graph import postorder
+from treeprop.graph import backward as topological_backward
 from treeprop.losses import EPS
 from treeprop.macros import Macro
-from treeprop.nodes import Computation, Constant, Input, Parameter, check_input_values, now
+from treeprop.nodes import Computation, Constant, Input, Parameter, now
 from treeprop.outputs import Output, Softmax
+from treeprop.training import check_input_values
+from treeprop.walk import postorder
 
 #: the most nodes one generated function holds (bigger graphs get several)
 CHUNK = 256
@@ -656,7 +658,7 @@ class CompiledProgram:
                 f(xs, d)
         except (ArithmeticError, ValueError):
             self.write_parameters()
-            Computation.backward(self.model, derivative_from_parent, update=False)
+            topological_backward(self.model, derivative_from_parent, update=False)
             raise NonFiniteError(
                 f"{self.model.label()}: a gradient became NaN or infinite in the compiled "
                 "program"
@@ -734,23 +736,10 @@ class CompiledProgram:
         return total
 
 
-def attach(model: Computation, program: Any) -> Computation:
-    """Route the model's public methods to ``program`` (undone by :func:`engines.detach`)."""
-    model._program = program
-    model.engine = program.engine
-    model.predict = program.predict
-    model.forward = program.forward
-    model.backward = program.backward
-    model.sync = program.write_parameters
-    return model
-
-
 @register("compiled")
 def compile_compiled(model: Computation, *, fallback: bool = False,
                      chunk: int = CHUNK, fuse: int = FUSE) -> Computation:
     """``model.compile(engine="compiled")``: generated straight-line code."""
-    from treeprop.engines import detach
-
     detach(model)
     compile_cached(model)
     try:

@@ -9,14 +9,28 @@ prints ``a * b + c``. The text form is valid Python (given ``relu``,
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from treeprop.graph import postorder
+from treeprop.macros import Macro
 from treeprop.nodes import Constant, Input, Leaf, NeuralNetNode, Parameter
-from treeprop.ops import Add, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Tanh
-from treeprop.outputs import Output, Softmax
+from treeprop.ops import (
+    Add,
+    Divide,
+    Exp,
+    Log,
+    Multiply,
+    Negate,
+    Power,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    stable_sigmoid,
+)
+from treeprop.outputs import Output, Softmax, stable_softmax
+from treeprop.walk import postorder
 
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
 
@@ -63,8 +77,6 @@ class _Writer:
         self.latex, self.digits, self.collapse = latex, digits, collapse
 
     def write(self, root: NeuralNetNode) -> str:
-        from treeprop.macros import Macro
-
         unnamed = iter(range(10**9))
         names: dict[int, str] = {}
         done: dict[int, tuple[str, int]] = {}
@@ -86,8 +98,6 @@ class _Writer:
     # -- one node -------------------------------------------------------------
     def _node(self, node: NeuralNetNode, parts: list[tuple[str, int]],
               names: dict[int, str]) -> tuple[str, int]:
-        from treeprop.macros import Macro
-
         if isinstance(node, Input):
             return self._name(node.name or names[id(node)]), ATOM
         if isinstance(node, (Parameter, Constant)):
@@ -179,11 +189,6 @@ def _latex_number(text: str) -> str:
 
 def evaluate_formula(text: str, values: dict[str, float]) -> Any:
     """Evaluate a text formula from :func:`funcify` (for checking it reads right)."""
-    import math
-
-    from treeprop.ops import stable_sigmoid
-    from treeprop.outputs import stable_softmax
-
     env = {"relu": lambda v: max(0.0, v), "sigmoid": stable_sigmoid, "tanh": math.tanh,
            "exp": math.exp, "log": math.log, "softmax": lambda *v: stable_softmax(v)}
     env.update(values)

@@ -1,56 +1,23 @@
-"""Layer 8 — graphs, not just trees: topological order and cycle detection.
+"""Layer 8 — graphs, not just trees: topological order, summed derivatives, cycles.
 
 A node may feed several parents. Then the plain recursion of layer 2 would visit
-it once per path; the fix is to visit nodes in *topological order* (every parent
-before its children) and to sum the derivatives arriving from each parent.
-Everything here is iterative, so a chain 100,000 nodes deep is fine.
+it once per path and update it once per path; the fix is to visit nodes in
+*topological order* (every parent before its children) and to sum the
+derivatives arriving from each parent before passing them on. This module
+gives every node that ``backward``. Everything here is iterative, so a chain
+100,000 nodes deep is fine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Any
 
-from treeprop.errors import CycleError
+from treeprop.nodes import Leaf, NeuralNetNode, method_of, now
+from treeprop.walk import find_cycle, postorder
 
-if TYPE_CHECKING:
-    from treeprop.nodes import NeuralNetNode
-
-
-def postorder(root: NeuralNetNode) -> list[NeuralNetNode]:
-    """Every node below ``root`` once, children before parents, left to right.
-
-    Raises :class:`CycleError` naming the cycle if the graph has one.
-    """
-    order: list[NeuralNetNode] = []
-    state: dict[int, int] = {}  # id -> 1 while on the path, 2 when finished
-    path: list[NeuralNetNode] = []
-    stack: list[tuple[NeuralNetNode, int]] = [(root, 0)]
-    while stack:
-        node, i = stack.pop()
-        key = id(node)
-        if i == 0:
-            seen = state.get(key)
-            if seen == 2:
-                continue
-            if seen == 1:  # pragma: no cover - guarded below
-                raise _cycle_error(path, node)
-            state[key] = 1
-            path.append(node)
-        children = node.children
-        if i < len(children):
-            stack.append((node, i + 1))
-            child = children[i]
-            mark = state.get(id(child))
-            if mark == 1:
-                raise _cycle_error(path, child)
-            if mark is None:
-                stack.append((child, 0))
-        else:
-            state[key] = 2
-            path.pop()
-            order.append(node)
-    return order
+__all__ = ["backward", "depth", "find_cycle", "gradient_is_stale", "iter_nodes",
+           "parents_map", "postorder", "topological_order"]
 
 
 def topological_order(root: NeuralNetNode) -> list[NeuralNetNode]:
@@ -63,15 +30,6 @@ def topological_order(root: NeuralNetNode) -> list[NeuralNetNode]:
 def iter_nodes(root: NeuralNetNode) -> Iterator[NeuralNetNode]:
     """Each node once, in topological order (root first)."""
     return iter(topological_order(root))
-
-
-def find_cycle(root: NeuralNetNode) -> list[NeuralNetNode] | None:
-    """The nodes of a cycle reachable from ``root``, or ``None`` if there is none."""
-    try:
-        postorder(root)
-    except CycleError as err:
-        return err.cycle
-    return None
 
 
 def parents_map(root: NeuralNetNode) -> dict[int, list[NeuralNetNode]]:
@@ -92,13 +50,52 @@ def depth(root: NeuralNetNode) -> int:
     return best[id(root)]
 
 
-def _cycle_error(path: list[NeuralNetNode], again: NeuralNetNode) -> CycleError:
-    start = next(i for i, n in enumerate(path) if n is again)
-    cycle = path[start:] + [again]
-    names = " -> ".join(n.label() for n in cycle)
-    err = CycleError(
-        f"the graph has a cycle ({names}); a network must be acyclic, "
-        "so no node may (indirectly) be its own child"
+@method_of(NeuralNetNode)
+def backward(self: NeuralNetNode, derivative_from_parent: Any = 1.0, *,
+             update: bool = True) -> None:
+    """Backpropagate: give every node below its derivative, then let leaves learn.
+
+    Each node's ``gradient`` becomes d(root)/d(node) times the derivative the
+    root was handed. Nodes are visited in topological order and derivatives
+    from several parents are summed, so a node used twice is counted twice,
+    correctly. ``on_backward`` (the SGD step of a :class:`Parameter`) runs
+    once per node, after every derivative is known. ``update=False`` only
+    computes gradients.
+    """
+    order = self.__dict__.get("_topo") if self._cached else None  # kept by compile()
+    if order is None:
+        order = topological_order(self)
+    pending: dict[int, Any] = {id(self): derivative_from_parent}
+    tick = now()
+    for node in order:
+        d = pending.pop(id(node), 0.0)
+        node.gradient = d
+        node._grad_tick = tick
+        node._grad_root = self
+        if node.children:
+            for child, share in node._child_derivatives(d):
+                key = id(child)
+                # a macro standing for an Output passes a list on unchanged
+                pending[key] = pending[key] + share if key in pending else share
+    if update:
+        for node in order:
+            node.on_backward(node.gradient)
+        tick = now()
+        for node in order:
+            node._grad_tick = tick
+
+
+def gradient_is_stale(node: NeuralNetNode, root: NeuralNetNode | None = None) -> bool:
+    """True if ``node.gradient`` may no longer be current.
+
+    d(root)/d(node) depends on every leaf of the root's graph, not only on the
+    leaves below ``node`` (for ``y = w * x`` the gradient of ``w`` is ``x``), so
+    this checks the leaves below ``root``: by default the root of the backward
+    pass that computed the gradient.
+    """
+    if node.gradient is None:
+        return True
+    top = root or node.__dict__.get("_grad_root") or node
+    return any(
+        isinstance(n, Leaf) and n._changed_tick > node._grad_tick for n in postorder(top)
     )
-    err.cycle = cycle  # type: ignore[attr-defined]
-    return err

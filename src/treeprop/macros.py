@@ -11,14 +11,26 @@ its own ``macro``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from treeprop.nodes import Computation, Input, NeuralNetNode, Operation, Parameter, _rng, as_node
+from treeprop.nodes import Input, NeuralNetNode, Operation, Parameter, _rng, as_node
 from treeprop.ops import Add, Multiply, ReLU, Sigmoid, Tanh
-from treeprop.outputs import Output, Softmax
+from treeprop.training import parameters
+
+__all__ = ["ACTIVATIONS", "LIST_ROOTS", "MLP", "Linear", "Macro", "outermost_macro",
+           "parameters", "tag_members"]
 
 ACTIVATIONS: dict[str, type[Operation]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+#: how a macro builds a list-valued root: ``"list"`` (several outputs) and
+#: ``"softmax"``; layer 6 (:mod:`treeprop.outputs`) registers both
+LIST_ROOTS: dict[str, Callable[[list[NeuralNetNode]], NeuralNetNode]] = {}
+
+
+def list_root(kind: str, units: list[NeuralNetNode]) -> NeuralNetNode:
+    """A list-valued node over ``units`` (an Output or a Softmax, from layer 6)."""
+    return LIST_ROOTS[kind](units)
 
 
 class Macro(Operation):
@@ -31,6 +43,7 @@ class Macro(Operation):
     """
 
     arity = 1
+    passes_through = True
 
     def __init__(self, *arguments: Any, name: str | None = None) -> None:
         if len(arguments) == 1 and isinstance(arguments[0], (list, tuple)):
@@ -47,6 +60,11 @@ class Macro(Operation):
     def expansion(self) -> NeuralNetNode:
         return self.children[0]
 
+    @property  # type: ignore[misc]
+    def returns_list(self) -> bool:  # type: ignore[override]
+        """A macro returns a list when its expansion does."""
+        return self.children[0].returns_list
+
     def op(self, x: list[Any]) -> Any:
         return x[0]
 
@@ -57,11 +75,9 @@ class Macro(Operation):
         yield self.children[0], d  # a pass-through: the derivative goes on unchanged
 
     def backward(self, derivative_from_parent: Any = 1.0, *, update: bool = True) -> None:
-        from treeprop.outputs import is_vector
-
-        if is_vector(self) and not isinstance(derivative_from_parent, (list, tuple)):
+        if self.returns_list and not isinstance(derivative_from_parent, (list, tuple)):
             raise TypeError(f"{self.label()} returns a list; backward needs a list too")
-        super().backward(derivative_from_parent, update=update)
+        super().backward(derivative_from_parent, update=update)  # layer 8's
 
     def members(self) -> list[NeuralNetNode]:
         """The nodes this macro created: everything between it and its arguments."""
@@ -159,12 +175,12 @@ class Linear(Macro):
                 terms.append(Parameter(_rng.uniform(-scale, scale) if self.init == "uniform"
                                        else 0.0, self.learning_rate))
             units.append(Add(terms))
-        return units[0] if self.outputs == 1 else Output(units)
+        return units[0] if self.outputs == 1 else list_root("list", units)
 
     def units(self) -> list[NeuralNetNode]:
         """Each neuron's node (one per output)."""
         root = self.children[0]
-        return list(root.children) if isinstance(root, Output) else [root]
+        return list(root.children) if root.returns_list else [root]
 
     def __len__(self) -> int:
         return self.outputs
@@ -234,15 +250,8 @@ class MLP(Macro):
         if self.output == "sigmoid":
             h = [Sigmoid(u) for u in h]
         if self.output == "softmax":
-            return Softmax(h)
-        return h[0] if len(h) == 1 else Output(h)
+            return list_root("softmax", h)
+        return h[0] if len(h) == 1 else list_root("list", h)
 
     def __repr__(self) -> str:
         return f"MLP({self.sizes}, {self.activation.__name__})"
-
-
-def parameters(model: Computation) -> list[Parameter]:
-    """Every parameter below ``model``, each once, in a fixed order."""
-    from treeprop.graph import postorder
-
-    return [n for n in postorder(model) if isinstance(n, Parameter)]

@@ -5,10 +5,12 @@ inner nodes (:class:`Operation`) combine the values of their children. The
 value of the whole network is ``root.forward()``: each node asks its children
 for their values and applies its own ``op`` to them.
 
-This module also carries the machinery later layers switch on: the chain rule
-(``grad``/``backward``, layer 2), ``predict`` (layer 3), ``compile`` and the
-forward cache (layer 4). Each of those is explained in its own module; the
-methods live here because every node needs them.
+That is all this file teaches. Later layers add what they teach to these
+classes with :func:`method_of`: the chain rule and the ``+ - * /`` operators
+(:mod:`treeprop.ops`), ``predict`` (:mod:`treeprop.training`), the forward cache
+(:mod:`treeprop.caching`) and backpropagation through shared nodes
+(:mod:`treeprop.graph`). ``import treeprop`` loads every layer, so a node
+always has all of them.
 """
 
 from __future__ import annotations
@@ -17,19 +19,17 @@ import math
 import numbers
 import random
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from treeprop.errors import (
-    ArityError,
-    InputCountError,
-    NonFiniteError,
-    TreeTooDeepError,
-)
+from treeprop import engines
+from treeprop.errors import ArityError, CycleError, NonFiniteError, TreeTooDeepError
+from treeprop.walk import postorder
 
 Value = float | list[float]
+F = TypeVar("F", bound=Callable[..., Any])
 
 # One seeded generator for every Parameter's starting value: runs repeat exactly.
 _rng = random.Random(0)
@@ -38,6 +38,21 @@ _rng = random.Random(0)
 def seed(n: int) -> None:
     """Reseed the generator that draws new parameters' starting values."""
     _rng.seed(n)
+
+
+def method_of(*classes: type) -> Callable[[F], F]:
+    """Decorator for later layers: add the function to ``classes`` as a method.
+
+    A layer teaches a method (``backward``, ``predict`` ...) in its own module
+    and attaches it here, so this file never imports the layers above it.
+    """
+
+    def put(fn: F) -> F:
+        for cls in classes:
+            setattr(cls, fn.__name__, fn)
+        return fn
+
+    return put
 
 
 class OpCounter:
@@ -69,8 +84,8 @@ def count_ops() -> Iterator[OpCounter]:
         counter.ops = STATS.ops - start
 
 
-# A global clock that ticks whenever a leaf value changes; gradients remember
-# the tick at which they were computed, so drawings can tell stale from fresh.
+# A clock that ticks whenever a leaf value changes: the engines notice changes
+# made behind their backs by it, and drawings tell stale gradients from fresh.
 _CLOCK = [0]
 
 
@@ -80,7 +95,7 @@ def _tick() -> int:
 
 
 def now() -> int:
-    """The current value-change tick (see :func:`gradient_is_stale`)."""
+    """The current value-change tick."""
     return _CLOCK[0]
 
 
@@ -107,9 +122,8 @@ def as_node(x: Any) -> NeuralNetNode:
 class NeuralNetNode:
     """A node of the network's syntax tree.
 
-    Subclasses say what they compute (``op``) and how that changes with each
-    child (``grad``); this base class turns those two facts into forward
-    evaluation and backpropagation. Nodes compare by identity, so the same
+    Subclasses say what they compute (``op``); this class turns that into
+    forward evaluation by recursion. Nodes compare by identity, so the same
     node object used twice is one node used twice.
     """
 
@@ -117,51 +131,36 @@ class NeuralNetNode:
 
     #: how many children the node takes; ``None`` means one or more.
     arity: ClassVar[int | None] = None
+    #: True for nodes whose value is a list of floats (layer 6's outputs).
+    returns_list: ClassVar[bool] = False
+    #: True for nodes that hand their one child's value on unchanged (layer 5's macros).
+    passes_through: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self.children = [as_node(c) for c in self.children]
         self.name: str | None = getattr(self, "name", None)
-        #: dOutput/dNode from the last ``backward`` (``None`` before any).
+        # state the later layers keep on every node: the last gradient (layer 2),
+        # the macro that made the node (layer 5) and the forward cache (layer 4)
         self.gradient: Value | None = None
         self._grad_tick = -1
-        #: the innermost macro this node was created by (layer 5), if any.
         self.macro: Any = getattr(self, "macro", None)
-        # forward cache (layer 4), switched on by ``compile``
         self._cached = False
         self._valid = False
         self._value: Any = None
         self._parents: list[NeuralNetNode] = []
 
-    # -- what a node computes ------------------------------------------------
     def op(self, x: list[float]) -> Value:
         """The node's value, given its children's values ``x``."""
         raise NotImplementedError(f"{type(self).__name__} does not define op()")
 
-    def grad(self) -> list[float]:
-        """Local derivatives: d(this node's output)/d(child i), for each child i."""
-        raise NotImplementedError(f"{type(self).__name__} does not define grad()")
-
-    def on_backward(self, derivative_from_parent: Value) -> None:
-        """Hook run when the derivative reaches this node; parameters learn here."""
-
-    # -- forward ---------------------------------------------------------------
     def forward(self) -> Value:
-        """This node's value: ``op`` applied to the children's values.
-
-        Before ``compile()`` this is the plain recursion of the course, and it
-        recomputes everything on every call. After ``compile()`` values are
-        cached and only what changed is recomputed, without recursion.
-        """
-        if self._cached:
-            if not self._valid:
-                _evaluate_cached(self)
-            return self._value
+        """This node's value: ``op`` applied to the children's values, by recursion."""
         try:
             values = [child.forward() for child in self.children]
         except RecursionError as err:
             if isinstance(err, TreeTooDeepError):
                 raise
-            raise _too_deep(self) from None
+            raise too_deep(self) from None
         return self._apply(values)
 
     def __call__(self) -> Value:
@@ -185,69 +184,6 @@ class NeuralNetNode:
             "an input too large, or log/divide at zero)"
         )
 
-    # -- backward (layer 2, made safe for shared nodes in layer 8) --------------
-    def backward(self, derivative_from_parent: Value = 1.0, *, update: bool = True) -> None:
-        """Backpropagate: give every node below its derivative, then let leaves learn.
-
-        Each node's ``gradient`` becomes d(root)/d(node) times the derivative the
-        root was handed. Nodes are visited in topological order and derivatives
-        from several parents are summed, so a node used twice is counted twice,
-        correctly. ``on_backward`` (the SGD step of a :class:`Parameter`) runs
-        once per node, after every derivative is known. ``update=False`` only
-        computes gradients.
-        """
-        order = self.__dict__.get("_topo") if self._cached else None
-        if order is None:
-            from treeprop.graph import topological_order
-
-            order = topological_order(self)
-        pending: dict[int, Any] = {id(self): derivative_from_parent}
-        tick = now()
-        for node in order:
-            d = pending.pop(id(node), 0.0)
-            node.gradient = d
-            node._grad_tick = tick
-            node._grad_root = self
-            if node.children:
-                for child, share in node._child_derivatives(d):
-                    key = id(child)
-                    # a macro standing for an Output passes a list on unchanged
-                    pending[key] = pending[key] + share if key in pending else share
-        if update:
-            for node in order:
-                node.on_backward(node.gradient)
-            tick = now()
-            for node in order:
-                node._grad_tick = tick
-
-    def _child_derivatives(self, d: Any) -> Iterator[tuple[NeuralNetNode, float]]:
-        """Pairs (child, d * local derivative): the chain rule for one node."""
-        local = self.grad()
-        if len(local) != len(self.children):
-            raise ArityError(
-                f"{self.label()}.grad() returned {len(local)} derivatives "
-                f"for {len(self.children)} children"
-            )
-        return ((c, d * g) for c, g in zip(self.children, local))
-
-    def backward_recursive(self, derivative_from_parent: float = 1.0) -> None:
-        """The course's first ``backward``: correct for trees, not for shared nodes.
-
-        It calls ``on_backward`` and hands each child ``derivative * local``,
-        recursively. A node with two parents is visited twice and updated twice
-        (see layer 8). Kept as the baseline the later layers improve on.
-        """
-        self.gradient = derivative_from_parent
-        self.on_backward(derivative_from_parent)
-        try:
-            for child, share in self._child_derivatives(derivative_from_parent):
-                child.backward_recursive(share)
-        except RecursionError as err:
-            if isinstance(err, TreeTooDeepError):
-                raise
-            raise _too_deep(self) from None
-
-    # -- naming and printing -----------------------------------------------------
     def label(self) -> str:
         """A short human name: the node's ``name`` or its class."""
         return self.name or type(self).__name__
@@ -257,57 +193,6 @@ class NeuralNetNode:
         if len(self.children) > 4:
             inner += f", ... ({len(self.children)} children)"
         return f"{type(self).__name__}({inner})"
-
-    # -- operators: a + b builds Add(a, b) ----------------------------------------
-    def __add__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Add
-
-        return Add(self, other)
-
-    def __radd__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Add
-
-        return Add(other, self)
-
-    def __mul__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Multiply
-
-        return Multiply(self, other)
-
-    def __rmul__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Multiply
-
-        return Multiply(other, self)
-
-    def __neg__(self) -> NeuralNetNode:
-        from treeprop.ops import Negate
-
-        return Negate(self)
-
-    def __sub__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Add, Negate
-
-        return Add(self, Negate(as_node(other)))
-
-    def __rsub__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Add, Negate
-
-        return Add(other, Negate(self))
-
-    def __truediv__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Divide
-
-        return Divide(self, other)
-
-    def __rtruediv__(self, other: Any) -> NeuralNetNode:
-        from treeprop.ops import Divide
-
-        return Divide(other, self)
-
-    def __pow__(self, exponent: float) -> NeuralNetNode:
-        from treeprop.ops import Power
-
-        return Power(self, exponent=exponent)
 
 
 _REPR_DEPTH = [0]  # how deep the current repr() is nested
@@ -329,41 +214,17 @@ def nested_repr(child: NeuralNetNode) -> str:
         _REPR_DEPTH[0] -= 1
 
 
-def _too_deep(node: NeuralNetNode) -> Exception:
-    from treeprop.graph import find_cycle
-
-    cycle = find_cycle(node)
-    if cycle is not None:
-        from treeprop.graph import postorder
-
-        try:
-            postorder(node)
-        except Exception as err:  # the CycleError with the cycle's names
-            return err
+def too_deep(node: NeuralNetNode) -> Exception:
+    """The error for a recursion that ran out of stack: a cycle, or a tree too deep."""
+    try:
+        postorder(node)
+    except CycleError as err:  # it names the cycle
+        return err
     return TreeTooDeepError(
         f"the tree below {node.label()} is deeper than Python's recursion limit "
         f"({sys.getrecursionlimit()}) allows for the teaching recursion; call "
         "model.compile() first, which evaluates and backpropagates without recursion"
     )
-
-
-def _evaluate_cached(root: NeuralNetNode) -> None:
-    """Recompute the invalid nodes below ``root``, children first, no recursion."""
-    stack: list[tuple[NeuralNetNode, bool]] = [(root, False)]
-    while stack:
-        node, ready = stack.pop()
-        if node._valid:
-            continue
-        if ready:
-            node._value = node._apply(
-                [c._value if c._cached else c.forward() for c in node.children]
-            )
-            node._valid = True
-        else:
-            stack.append((node, True))
-            for child in reversed(node.children):
-                if child._cached and not child._valid:
-                    stack.append((child, False))
 
 
 class Leaf(NeuralNetNode):
@@ -395,9 +256,6 @@ class Leaf(NeuralNetNode):
 
     def forward(self) -> float:
         return self._value
-
-    def grad(self) -> list[float]:
-        return []
 
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name else ""
@@ -432,7 +290,7 @@ class Constant(Leaf):
 
 
 class Parameter(Leaf):
-    """A number the network learns: on the way back it takes one SGD step.
+    """A number the network learns (layer 2 gives it its SGD step).
 
     ``Parameter()`` starts at a seeded random value in [-1, 1] (see :func:`seed`).
     """
@@ -448,10 +306,6 @@ class Parameter(Leaf):
         super().__init__(value, name)
         self.learning_rate = _check_finite(learning_rate, "learning_rate")
 
-    def on_backward(self, derivative_from_parent: Value) -> None:
-        """Plain stochastic gradient descent: step against the derivative."""
-        self.value = self._value - derivative_from_parent * self.learning_rate
-
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name else ""
         return f"Parameter({self._value:.4g}{named})"
@@ -459,7 +313,7 @@ class Parameter(Leaf):
 
 class Computation(NeuralNetNode):
     """What every inner node shares, scalar (:class:`Operation`) or list-valued
-    (:class:`treeprop.outputs.Output`): finding inputs, ``predict``, ``compile``.
+    (:class:`treeprop.outputs.Output`): children given as arguments, an arity check.
     """
 
     def __init__(self, *children: Any, name: str | None = None) -> None:
@@ -477,105 +331,15 @@ class Computation(NeuralNetNode):
             )
         self.inputs: list[Input] | None = None  # set by compile()
 
-    # -- layer 3: inputs and predict ------------------------------------------------
-    def find_input_nodes(self) -> list[Input]:
-        """The :class:`Input` leaves below this node, left to right, each once."""
-        from treeprop.graph import postorder
-
-        return [n for n in postorder(self) if isinstance(n, Input)]
-
-    def predict(self, inputs: Sequence[float] | dict[str, float]) -> Value:
-        """Write ``inputs`` into the input leaves, then evaluate the model.
-
-        ``inputs`` is a sequence in the order of :meth:`find_input_nodes`, or a
-        mapping from input names to values.
-        """
-        nodes = self.inputs if self.inputs is not None else self.find_input_nodes()
-        inputs = check_input_values(nodes, inputs)
-        for node, value in zip(nodes, inputs):
-            if node._value != value:
-                node.value = value
-            else:
-                _check_finite(value, f"the value of {node.label()}")
-        return self.forward()
-
-    # -- layer 4: compile -------------------------------------------------------------
     def compile(self, *, engine: str = "cached", **options: Any) -> Computation:
-        """Prepare the model for repeated use; returns the model itself.
+        """Prepare the model for repeated use (layer 4); returns the model itself.
 
-        Finds and names the inputs once (``x0``, ``x1``, ... unless named), checks
-        the graph has no cycle, and switches on the forward cache: a value is
-        recomputed only when an input or parameter below it changed. Other
-        engines (see :mod:`treeprop.fast`) are chosen by name.
+        The engines register themselves by name in :mod:`treeprop.engines`:
+        ``"cached"`` (layer 4's forward cache, the default), ``"compiled"`` and
+        ``"batched"``.
         """
-        from treeprop.caching import compile_cached
-
-        if engine == "cached":
-            from treeprop.engines import detach
-
-            return compile_cached(detach(self))
-        from treeprop import engines
-
-        return engines.compile_with(self, engine, **options)
-
-
-def check_input_values(nodes: list[Input], inputs: Any) -> list[Any]:
-    """``inputs`` as a list in the order of ``nodes``, or a clear error.
-
-    Accepts a sequence or a mapping from input names; every engine's
-    ``predict`` goes through here, so they all refuse the same mistakes.
-    """
-    if isinstance(inputs, dict):
-        inputs = _order_by_name(nodes, inputs)
-    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
-        raise TypeError(
-            f"predict takes a list of {len(nodes)} numbers, got {type(inputs).__name__}"
-        )
-    if len(inputs) != len(nodes):
-        names = ", ".join(n.label() for n in nodes) or "none"
-        raise InputCountError(
-            f"this model has {len(nodes)} input{'s' if len(nodes) != 1 else ''} "
-            f"({names}) but predict got {len(inputs)} value"
-            f"{'s' if len(inputs) != 1 else ''}"
-        )
-    return list(inputs)
-
-
-def _order_by_name(nodes: list[Input], values: dict[str, float]) -> list[float]:
-    names = [n.name for n in nodes]
-    if None in names:
-        raise InputCountError(
-            f"predict got values by name, but {names.count(None)} of the {len(names)} inputs "
-            "have no name; call model.compile() to name them x0, x1, ... or pass a list"
-        )
-    missing = [n for n in names if n not in values]
-    extra = [k for k in values if k not in names]
-    if missing or extra:
-        raise InputCountError(
-            f"predict got values for {sorted(values)} but the inputs are {names}"
-            + (f"; missing {missing}" if missing else "")
-            + (f"; unknown {extra}" if extra else "")
-        )
-    return [values[n] for n in names]  # type: ignore[index]
+        return engines.compile_with(self, engine, **options)  # type: ignore[no-any-return]
 
 
 class Operation(Computation):
     """An inner node whose value is one float: the base of Add, ReLU, ..."""
-
-
-def gradient_is_stale(node: NeuralNetNode, root: NeuralNetNode | None = None) -> bool:
-    """True if ``node.gradient`` may no longer be current.
-
-    d(root)/d(node) depends on every leaf of the root's graph, not only on the
-    leaves below ``node`` (for ``y = w * x`` the gradient of ``w`` is ``x``), so
-    this checks the leaves below ``root``: by default the root of the backward
-    pass that computed the gradient.
-    """
-    from treeprop.graph import postorder
-
-    if node.gradient is None:
-        return True
-    top = root or node.__dict__.get("_grad_root") or node
-    return any(
-        isinstance(n, Leaf) and n._changed_tick > node._grad_tick for n in postorder(top)
-    )

@@ -1,33 +1,253 @@
-"""Layer 2 — elementary operations and their local derivatives.
+"""Layer 2 — elementary operations, their local derivatives and the chain rule.
 
 Each operation knows two things: its value given its children's values
 (``op``) and how much that value moves when one child moves (``grad``, one
-number per child). The chain rule in :meth:`NeuralNetNode.backward` does the
-rest. ``grad`` asks the children (or the node itself) for ``forward()`` again:
-before ``compile()`` that recomputes whole subtrees, which is exactly the cost
-layer 4 removes.
+number per child). The chain rule (:func:`backward_recursive`, added to every
+node) does the rest: a node hands each child the derivative it received times
+its local derivative. ``grad`` asks the children (or the node itself) for
+``forward()`` again: before ``compile()`` that recomputes whole subtrees,
+which is exactly the cost layer 4 removes.
+
+The table of operations
+    Every operation's maths -- its value, its local derivatives and the inputs
+    it refuses -- is written once, in :data:`TABLE`, as small functions of a
+    *maths namespace* ``m`` (``m.exp``, ``m.where``, ``m.let`` ...). Called with
+    :data:`FLOAT` they compute on numbers (this module's ``op``/``grad``); the
+    compiled engine calls them with a namespace that writes Python source
+    (:mod:`treeprop.fast`) and the batched engine with NumPy
+    (:mod:`treeprop.batched`). A new operation is one :func:`define` call and
+    one small class.
 """
 
 from __future__ import annotations
 
+import builtins
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from treeprop.errors import NonFiniteError
-from treeprop.nodes import Operation, nested_repr
+from treeprop.errors import ArityError, NonFiniteError, TreeTooDeepError
+from treeprop.nodes import (
+    Leaf,
+    NeuralNetNode,
+    Operation,
+    Parameter,
+    as_node,
+    method_of,
+    nested_repr,
+)
+from treeprop.nodes import too_deep as _too_deep
+
+#: the largest x whose e^x is still a finite float
+EXP_LIMIT = 709.782712893384
 
 
-class Add(Operation):
-    """The sum of any number of children; each local derivative is 1."""
+# -- the table ------------------------------------------------------------------------
+def _no_guard(m: Any, xs: list[Any], k: Any) -> list[tuple[Any, str]]:
+    return []
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One operation's maths, written once for every engine.
+
+    ``forward(m, xs, k)`` is the value from the children's values ``xs`` (``k`` is
+    the node's setting, e.g. Power's exponent, else ``None``). ``local(m, xs,
+    out, k)`` gives one local derivative per child (``out`` is the value), or,
+    for list-valued operations, ``vjp(m, xs, out, d, k)`` gives each child's
+    share of the derivatives ``d`` directly. ``guard(m, xs, k)`` lists
+    ``(condition, message)`` pairs checked before the value is computed, and
+    ``slope_guard`` those checked before the derivatives; a message is a format
+    string over ``label``, ``x0``, ``x1`` and ``k``. ``needs`` says what the local
+    derivatives read, so ``grad()`` asks for no value it does not use.
+    """
+
+    kind: str
+    forward: Callable[..., Any]
+    local: Callable[..., list[Any]] | None = None
+    vjp: Callable[..., list[Any]] | None = None
+    guard: Callable[..., list[tuple[Any, str]]] = _no_guard
+    slope_guard: Callable[..., list[tuple[Any, str]]] = _no_guard
+    setting: str | None = None  # the node attribute passed as ``k``
+    #: what the local derivatives read: the children's values ("xs"), the value ("out")
+    needs: tuple[str, ...] = ()
+
+    def chain(self, m: Any, xs: list[Any], out: Any, d: Any, k: Any) -> list[Any]:
+        """Each child's derivative: ``d`` times the local derivative (or the vjp)."""
+        if self.vjp is not None:
+            return self.vjp(m, xs, out, d, k)
+        assert self.local is not None
+        return [d * g for g in self.local(m, xs, out, k)]
+
+
+TABLE: dict[str, OpSpec] = {}
+
+
+def define(spec: OpSpec) -> OpSpec:
+    """Add an operation to :data:`TABLE` (layer 6 adds the list-valued ones)."""
+    TABLE[spec.kind] = spec
+    return spec
+
+
+def _prefix_suffix(m: Any, xs: list[Any], out: Any, k: Any) -> list[Any]:
+    """d(product)/d(x_i) = product of the others, by prefix and suffix products."""
+    n = len(xs)
+    if n == 1:
+        return [1.0]
+    prefix = [xs[0]]  # prefix[i] = x_0 ... x_i
+    for v in xs[1:-1]:
+        prefix.append(m.let(prefix[-1] * v))
+    local: list[Any] = [0.0] * n
+    local[n - 1] = prefix[n - 2]
+    suffix = xs[n - 1]
+    for i in range(n - 2, 0, -1):
+        local[i] = m.let(prefix[i - 1] * suffix)
+        suffix = m.let(suffix * xs[i])
+    local[0] = suffix
+    return local
+
+
+def _sigmoid(m: Any, xs: list[Any], k: Any) -> Any:
+    # e^-|x| never overflows; both branches then stay finite
+    e = m.let(m.exp(-m.abs(xs[0])))
+    return m.where(xs[0] >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _pow_guard(m: Any, xs: list[Any], k: float) -> list[tuple[Any, str]]:
+    found = []
+    if k < 0:
+        found.append((xs[0] == 0.0, "{label}: 0 ** {k:g} divides by zero"))
+    if not float(k).is_integer():
+        found.append((xs[0] < 0.0, "{label}: ({x0:g}) ** {k:g} is not a real number"))
+    return found
+
+
+def _pow_slope_guard(m: Any, xs: list[Any], k: float) -> list[tuple[Any, str]]:
+    if k == 0.0 or k >= 1.0:
+        return []
+    return [(xs[0] == 0.0, "{label}: the slope of x ** {k:g} at 0 is infinite")]
+
+
+ADD = define(OpSpec("add", lambda m, xs, k: m.sum(xs),
+                    local=lambda m, xs, out, k: [1.0] * len(xs)))
+MUL = define(OpSpec("mul", lambda m, xs, k: m.prod(xs), local=_prefix_suffix, needs=("xs",)))
+RELU = define(OpSpec("relu", lambda m, xs, k: m.where(xs[0] <= 0.0, 0.0, xs[0]),
+                     local=lambda m, xs, out, k: [m.where(xs[0] > 0.0, 1.0, 0.0)],
+                     needs=("xs",)))
+SIGMOID = define(OpSpec("sigmoid", _sigmoid,
+                        local=lambda m, xs, out, k: [out * (1.0 - out)], needs=("out",)))
+TANH = define(OpSpec("tanh", lambda m, xs, k: m.tanh(xs[0]),
+                     local=lambda m, xs, out, k: [1.0 - out * out], needs=("out",)))
+EXP = define(OpSpec(
+    "exp", lambda m, xs, k: m.exp(xs[0]), local=lambda m, xs, out, k: [out], needs=("out",),
+    guard=lambda m, xs, k: [(xs[0] > EXP_LIMIT, "{label}: e^{x0:g} overflows a float "
+                                                "(limit is about e^709)")]))
+LOG = define(OpSpec(
+    "log", lambda m, xs, k: m.log(xs[0]), local=lambda m, xs, out, k: [1.0 / xs[0]],
+    needs=("xs",),
+    guard=lambda m, xs, k: [(xs[0] <= 0.0, "{label}: log({x0:g}) is undefined; "
+                                           "the argument must be > 0")]))
+POW = define(OpSpec(
+    "pow", lambda m, xs, k: m.pow(xs[0], k),
+    local=lambda m, xs, out, k: [0.0] if k == 0.0 else [k * m.pow(xs[0], k - 1.0)],
+    guard=_pow_guard, slope_guard=_pow_slope_guard, setting="exponent", needs=("xs",)))
+NEG = define(OpSpec("neg", lambda m, xs, k: -xs[0], local=lambda m, xs, out, k: [-1.0]))
+DIV = define(OpSpec(
+    "div", lambda m, xs, k: xs[0] / xs[1],
+    local=lambda m, xs, out, k: [1.0 / xs[1], -xs[0] / (xs[1] * xs[1])],
+    guard=lambda m, xs, k: [(xs[1] == 0.0, "{label}: division by zero ({x0:g} / 0)")],
+    needs=("xs",)))
+
+
+class _FloatMath:
+    """The maths namespace on plain floats: what ``op`` and ``grad`` compute with."""
+
+    exp, log, tanh, abs, max = math.exp, math.log, math.tanh, builtins.abs, builtins.max
+
+    @staticmethod
+    def let(x: Any) -> Any:
+        return x  # a name for a value used twice; a number needs none
+
+    @staticmethod
+    def where(cond: Any, a: Any, b: Any) -> Any:
+        return a if cond else b
+
+    @staticmethod
+    def sum(xs: list[float]) -> float:
+        return builtins.sum(xs)
+
+    @staticmethod
+    def prod(xs: list[float]) -> float:
+        return math.prod(xs)
+
+    @staticmethod
+    def pow(x: float, k: float) -> float:
+        return x**k
+
+
+FLOAT = _FloatMath()
+
+
+def message(text: str, label: str, xs: list[Any], k: Any) -> str:
+    """A guard's message for the offending numbers."""
+    x0 = float(xs[0]) if xs else 0.0
+    x1 = float(xs[1]) if len(xs) > 1 else 0.0
+    return text.format(label=label, x0=x0, x1=x1, k=k if k is not None else 0.0)
+
+
+def setting(spec: OpSpec, node: Any) -> Any:
+    """The node's setting that the table's functions get as ``k`` (or ``None``)."""
+    return getattr(node, spec.setting) if spec.setting else None
+
+
+def evaluate(spec: OpSpec, node: Any, xs: list[Any]) -> Any:
+    """``spec``'s value on floats, with its guards as clear errors."""
+    k = setting(spec, node)
+    for cond, text in spec.guard(FLOAT, xs, k):
+        if cond:
+            raise NonFiniteError(message(text, node.label(), xs, k))
+    try:
+        return spec.forward(FLOAT, xs, k)
+    except OverflowError:
+        raise NonFiniteError(message("{label}: the value overflows a float (from {x0:g})",
+                                     node.label(), xs, k)) from None
+
+
+def local_derivatives(spec: OpSpec, node: Any, xs: list[Any], out: Any) -> list[Any]:
+    """``spec``'s local derivatives on floats, with its slope guards as clear errors."""
+    k = setting(spec, node)
+    for cond, text in spec.slope_guard(FLOAT, xs, k):
+        if cond:
+            raise NonFiniteError(message(text, node.label(), xs, k))
+    assert spec.local is not None
+    return spec.local(FLOAT, xs, out, k)
+
+
+class Elementary(Operation):
+    """An operation whose maths is its row of :data:`TABLE` (``spec``)."""
+
+    spec: OpSpec
 
     def op(self, x: list[float]) -> float:
-        return sum(x)
+        return evaluate(self.spec, self, x)  # type: ignore[no-any-return]
 
     def grad(self) -> list[float]:
-        return [1.0] * len(self.children)
+        needs = self.spec.needs
+        xs = ([c.forward() for c in self.children] if "xs" in needs
+              else [None] * len(self.children))
+        out = self.forward() if "out" in needs else None
+        return local_derivatives(self.spec, self, xs, out)
 
 
-class Multiply(Operation):
+# -- the operations ----------------------------------------------------------------------
+class Add(Elementary):
+    """The sum of any number of children; each local derivative is 1."""
+
+    spec = ADD
+
+
+class Multiply(Elementary):
     """The product of any number of children.
 
     d(product)/d(child i) is the product of all the *other* children. It is
@@ -35,158 +255,177 @@ class Multiply(Operation):
     child equal to zero is no problem.
     """
 
-    def op(self, x: list[float]) -> float:
-        return math.prod(x)
-
-    def grad(self) -> list[float]:
-        xs = [c.forward() for c in self.children]
-        n = len(xs)
-        prefix = [1.0] * (n + 1)
-        for i, v in enumerate(xs):
-            prefix[i + 1] = prefix[i] * v
-        out = [0.0] * n
-        suffix = 1.0
-        for i in range(n - 1, -1, -1):
-            out[i] = prefix[i] * suffix
-            suffix *= xs[i]
-        return out
+    spec = MUL
 
 
-class ReLU(Operation):
+class ReLU(Elementary):
     """max(0, x): passes positive values, blocks negative ones."""
 
     arity = 1
-
-    def op(self, x: list[float]) -> float:
-        return x[0] if x[0] > 0.0 else 0.0
-
-    def grad(self) -> list[float]:
-        return [1.0 if self.children[0].forward() > 0.0 else 0.0]
+    spec = RELU
 
 
 def stable_sigmoid(x: float) -> float:
     """1 / (1 + e^-x) without overflow for large negative x."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    return _sigmoid(FLOAT, [x], None)  # type: ignore[no-any-return]
 
 
-class Sigmoid(Operation):
+class Sigmoid(Elementary):
     """1 / (1 + e^-x), squashing any number into (0, 1); derivative s (1 - s)."""
 
     arity = 1
-
-    def op(self, x: list[float]) -> float:
-        return stable_sigmoid(x[0])
-
-    def grad(self) -> list[float]:
-        s = self.forward()
-        return [s * (1.0 - s)]
+    spec = SIGMOID
 
 
-class Tanh(Operation):
+class Tanh(Elementary):
     """tanh(x), squashing into (-1, 1); derivative 1 - tanh(x)^2."""
 
     arity = 1
-
-    def op(self, x: list[float]) -> float:
-        return math.tanh(x[0])
-
-    def grad(self) -> list[float]:
-        t = self.forward()
-        return [1.0 - t * t]
+    spec = TANH
 
 
-class Exp(Operation):
+class Exp(Elementary):
     """e^x; its derivative is itself. Overflow is an error, not ``inf``."""
 
     arity = 1
-
-    def op(self, x: list[float]) -> float:
-        try:
-            return math.exp(x[0])
-        except OverflowError:
-            raise NonFiniteError(
-                f"{self.label()}: e^{x[0]:g} overflows a float (limit is about e^709)"
-            ) from None
-
-    def grad(self) -> list[float]:
-        return [self.forward()]
+    spec = EXP
 
 
-class Log(Operation):
+class Log(Elementary):
     """The natural logarithm; a child at or below zero is an error, never -inf."""
 
     arity = 1
-
-    def op(self, x: list[float]) -> float:
-        if x[0] <= 0.0:
-            raise NonFiniteError(
-                f"{self.label()}: log({x[0]:g}) is undefined; the argument must be > 0"
-            )
-        return math.log(x[0])
-
-    def grad(self) -> list[float]:
-        return [1.0 / self.children[0].forward()]
+    spec = LOG
 
 
-class Power(Operation):
+class Power(Elementary):
     """x ** k for a constant exponent k; derivative k x^(k-1)."""
 
     arity = 1
+    spec = POW
 
     def __init__(self, *children: Any, exponent: float = 2.0, name: str | None = None) -> None:
         super().__init__(*children, name=name)
         self.exponent = float(exponent)
 
-    def op(self, x: list[float]) -> float:
-        base, k = x[0], self.exponent
-        if base == 0.0 and k < 0:
-            raise NonFiniteError(f"{self.label()}: 0 ** {k:g} divides by zero")
-        if base < 0.0 and not k.is_integer():
-            raise NonFiniteError(
-                f"{self.label()}: ({base:g}) ** {k:g} is not a real number"
-            )
-        try:
-            return base**k
-        except OverflowError:
-            raise NonFiniteError(f"{self.label()}: {base:g} ** {k:g} overflows") from None
-
-    def grad(self) -> list[float]:
-        base, k = self.children[0].forward(), self.exponent
-        if k == 0.0:
-            return [0.0]
-        if base == 0.0 and k < 1.0:
-            raise NonFiniteError(f"{self.label()}: the slope of x ** {k:g} at 0 is infinite")
-        return [k * base ** (k - 1.0)]
-
     def __repr__(self) -> str:
         return f"Power({nested_repr(self.children[0])}, exponent={self.exponent:g})"
 
 
-class Negate(Operation):
+class Negate(Elementary):
     """-x; derivative -1."""
 
     arity = 1
-
-    def op(self, x: list[float]) -> float:
-        return -x[0]
-
-    def grad(self) -> list[float]:
-        return [-1.0]
+    spec = NEG
 
 
-class Divide(Operation):
+class Divide(Elementary):
     """a / b; derivatives 1/b and -a/b^2. Dividing by zero is an error."""
 
     arity = 2
+    spec = DIV
 
-    def op(self, x: list[float]) -> float:
-        if x[1] == 0.0:
-            raise NonFiniteError(f"{self.label()}: division by zero ({x[0]:g} / 0)")
-        return x[0] / x[1]
 
-    def grad(self) -> list[float]:
-        a, b = (c.forward() for c in self.children)
-        return [1.0 / b, -a / (b * b)]
+# -- the chain rule, for every node ---------------------------------------------------
+@method_of(NeuralNetNode)
+def grad(self: NeuralNetNode) -> list[float]:
+    """Local derivatives: d(this node's output)/d(child i), for each child i."""
+    raise NotImplementedError(f"{type(self).__name__} does not define grad()")
+
+
+@method_of(NeuralNetNode)
+def on_backward(self: NeuralNetNode, derivative_from_parent: Any) -> None:
+    """Hook run when the derivative reaches this node; parameters learn here."""
+
+
+@method_of(Leaf)
+def grad(self: Leaf) -> list[float]:  # noqa: F811 - a leaf's own grad
+    return []
+
+
+@method_of(Parameter)
+def on_backward(self: Parameter, derivative_from_parent: Any) -> None:  # noqa: F811
+    """Plain stochastic gradient descent: step against the derivative."""
+    self.value = self._value - derivative_from_parent * self.learning_rate
+
+
+@method_of(NeuralNetNode)
+def _child_derivatives(self: NeuralNetNode, d: Any) -> Any:
+    """Pairs (child, d * local derivative): the chain rule for one node."""
+    local = self.grad()
+    if len(local) != len(self.children):
+        raise ArityError(
+            f"{self.label()}.grad() returned {len(local)} derivatives "
+            f"for {len(self.children)} children"
+        )
+    return ((c, d * g) for c, g in zip(self.children, local))
+
+
+@method_of(NeuralNetNode)
+def backward_recursive(self: NeuralNetNode, derivative_from_parent: float = 1.0) -> None:
+    """The course's first ``backward``: correct for trees, not for shared nodes.
+
+    It calls ``on_backward`` and hands each child ``derivative * local``,
+    recursively. A node with two parents is visited twice and updated twice
+    (layer 8 fixes that with :meth:`backward`).
+    """
+    self.gradient = derivative_from_parent
+    self.on_backward(derivative_from_parent)
+    try:
+        for child, share in self._child_derivatives(derivative_from_parent):
+            child.backward_recursive(share)
+    except RecursionError as err:
+        if isinstance(err, TreeTooDeepError):
+            raise
+        raise _too_deep(self) from None
+
+
+# -- operators: a + b builds Add(a, b) --------------------------------------------------
+@method_of(NeuralNetNode)
+def __add__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Add(self, other)
+
+
+@method_of(NeuralNetNode)
+def __radd__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Add(other, self)
+
+
+@method_of(NeuralNetNode)
+def __mul__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Multiply(self, other)
+
+
+@method_of(NeuralNetNode)
+def __rmul__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Multiply(other, self)
+
+
+@method_of(NeuralNetNode)
+def __neg__(self: NeuralNetNode) -> NeuralNetNode:
+    return Negate(self)
+
+
+@method_of(NeuralNetNode)
+def __sub__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Add(self, Negate(as_node(other)))
+
+
+@method_of(NeuralNetNode)
+def __rsub__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Add(other, Negate(self))
+
+
+@method_of(NeuralNetNode)
+def __truediv__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Divide(self, other)
+
+
+@method_of(NeuralNetNode)
+def __rtruediv__(self: NeuralNetNode, other: Any) -> NeuralNetNode:
+    return Divide(other, self)
+
+
+@method_of(NeuralNetNode)
+def __pow__(self: NeuralNetNode, exponent: float) -> NeuralNetNode:
+    return Power(self, exponent=exponent)

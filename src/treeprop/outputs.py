@@ -8,16 +8,39 @@ the local derivatives now forming a matrix (the Jacobian).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from treeprop.errors import InputCountError
+from treeprop.macros import LIST_ROOTS
 from treeprop.nodes import Computation, NeuralNetNode
+from treeprop.ops import FLOAT, OpSpec, define
+
+OUTPUT = define(OpSpec("output", lambda m, xs, k: list(xs),
+                       vjp=lambda m, xs, out, d, k: list(d)))
+
+
+def _softmax(m: Any, xs: list[Any], k: Any) -> list[Any]:
+    top = m.max(xs)  # e^(x - max) never overflows
+    e = [m.let(m.exp(x - top)) for x in xs]
+    total = m.let(m.sum(e))
+    return [v / total for v in e]
+
+
+def _softmax_vjp(m: Any, xs: list[Any], s: list[Any], d: list[Any], k: Any) -> list[Any]:
+    # the Jacobian s_i (delta_ij - s_j) times d, in O(n): s_j (d_j - sum_i d_i s_i)
+    dot = m.let(m.sum([di * si for di, si in zip(d, s)]))
+    return [sj * (dj - dot) for sj, dj in zip(s, d)]
+
+
+SOFTMAX = define(OpSpec("softmax", _softmax, vjp=_softmax_vjp))
 
 
 class Output(Computation):
     """A root whose value is the list of its children's values."""
+
+    returns_list = True
+    spec = OUTPUT
 
     def op(self, x: list[float]) -> list[float]:
         return list(x)
@@ -70,14 +93,13 @@ def _as_derivatives(node: Output, d: Any) -> list[float]:
 
 def stable_softmax(x: Sequence[float]) -> list[float]:
     """e^x_i / sum_j e^x_j, computed after subtracting the max so it never overflows."""
-    m = max(x)
-    e = [math.exp(v - m) for v in x]
-    total = sum(e)
-    return [v / total for v in e]
+    return _softmax(FLOAT, list(x), None)
 
 
 class Softmax(Output):
     """Turns scores into probabilities that are positive and sum to 1."""
+
+    spec = SOFTMAX
 
     def op(self, x: list[float]) -> list[float]:
         return stable_softmax(x)
@@ -88,17 +110,13 @@ class Softmax(Output):
                 for i, si in enumerate(s)]
 
     def _child_derivatives(self, d: Any) -> Iterator[tuple[NeuralNetNode, float]]:
-        # The Jacobian times d in O(n): s_j * (d_j - sum_i d_i s_i).
-        d = _as_derivatives(self, d)
-        s = self.forward()
-        dot = sum(di * si for di, si in zip(d, s))
-        return ((c, sj * (dj - dot)) for c, sj, dj in zip(self.children, s, d))
+        shares = _softmax_vjp(FLOAT, [], self.forward(), _as_derivatives(self, d), None)
+        return zip(self.children, shares)
 
 
 def is_vector(node: NeuralNetNode) -> bool:
     """True if ``node`` returns a list (an Output, or a macro standing for one)."""
-    from treeprop.macros import Macro
+    return bool(node.returns_list)
 
-    while isinstance(node, Macro):
-        node = node.children[0]
-    return isinstance(node, Output)
+
+LIST_ROOTS.update(list=Output, softmax=Softmax)

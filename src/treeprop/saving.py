@@ -13,16 +13,19 @@ import math
 from pathlib import Path
 from typing import Any
 
+from treeprop.engines import ROUTED
 from treeprop.errors import TreepropError
-from treeprop.graph import postorder
-from treeprop.nodes import Leaf, NeuralNetNode
+from treeprop.macros import Macro, tag_members
+from treeprop.nodes import Leaf, NeuralNetNode, Parameter
+from treeprop.ops import Power
+from treeprop.walk import postorder
 
 FORMAT = "treeprop-model"
 VERSION = 1
 _SKIP = {"children", "gradient", "_grad_tick", "macro", "_cached", "_valid", "_value",
          "_parents", "_changed_tick", "inputs", "_topo", "_grad_root",
          # a fast engine's program and the methods it routes (treeprop.engines)
-         "_program", "engine", "predict", "forward", "backward", "sync", "predict_batch"}
+         "_program", *ROUTED}
 
 
 class ModelFileError(TreepropError, ValueError):
@@ -76,57 +79,11 @@ def _encode(v: Any, index: dict[int, int]) -> Any:
 
 def from_dict(data: Any) -> NeuralNetNode:
     """Rebuild a model from :func:`to_dict` data, checking everything."""
-    from treeprop.macros import Macro, tag_members
-
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ModelFileError("this is not a treeprop model file")
-    if data.get("version") != VERSION:
-        raise ModelFileError(f"model file version {data.get('version')!r}; this treeprop "
-                             f"reads version {VERSION}")
-    entries = data.get("nodes")
-    if not isinstance(entries, list) or not entries:
-        raise ModelFileError("the model file lists no nodes")
+    entries = _check_header(data)
     classes = _classes()
     built: list[NeuralNetNode] = []
     for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise ModelFileError(f"node {i} is not an object")
-        cls = classes.get(entry.get("type"))
-        if cls is None:
-            raise ModelFileError(f"node {i} has unknown type {entry.get('type')!r}")
-        kids = entry.get("children", [])
-        if not isinstance(kids, list) or any(
-            not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < i for k in kids
-        ):
-            raise ModelFileError(f"node {i} has bad children {kids!r}: each must be an "
-                                 "earlier node's index")
-        want = 0 if issubclass(cls, Leaf) else getattr(cls, "arity", None)
-        if (want is None and not kids) or (want is not None and len(kids) != want):
-            raise ModelFileError(f"node {i} ({cls.__name__}) has {len(kids)} children, "
-                                 f"but takes {'one or more' if want is None else want}")
-        node = cls.__new__(cls)
-        node.name = None
-        NeuralNetNode.__init__(node, children=[built[k] for k in kids])
-        if issubclass(cls, Leaf):
-            value = entry.get("value")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value):
-                raise ModelFileError(f"node {i} has a bad value {value!r}")
-            node._value, node._valid, node._cached, node._changed_tick = float(value), True, \
-                True, 0
-        fields = entry.get("fields", {})
-        if not isinstance(fields, dict):
-            raise ModelFileError(f"node {i} has bad fields")
-        for key, v in fields.items():
-            # a field may not replace a method or property (forward, op, value, ...)
-            if not isinstance(key, str) or key.startswith("__") or key in _SKIP \
-                    or hasattr(cls, key):
-                raise ModelFileError(f"node {i} has a forbidden field {key!r}")
-            setattr(node, key, _decode(v, built, classes, i))
-        _check_settings(node, i)
-        if not hasattr(node, "inputs"):
-            node.inputs = None
-        built.append(node)
+        built.append(_build_node(i, entry, built, classes))
     root = data.get("root")
     if not isinstance(root, int) or isinstance(root, bool) or not 0 <= root < len(built):
         raise ModelFileError(f"bad root index {root!r}")
@@ -136,11 +93,75 @@ def from_dict(data: Any) -> NeuralNetNode:
     return built[root]
 
 
+def _check_header(data: Any) -> list[Any]:
+    """The file's node list, once its format and version are right."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelFileError("this is not a treeprop model file")
+    if data.get("version") != VERSION:
+        raise ModelFileError(f"model file version {data.get('version')!r}; this treeprop "
+                             f"reads version {VERSION}")
+    entries = data.get("nodes")
+    if not isinstance(entries, list) or not entries:
+        raise ModelFileError("the model file lists no nodes")
+    return entries
+
+
+def _build_node(i: int, entry: Any, built: list[NeuralNetNode],
+                classes: dict[str, type]) -> NeuralNetNode:
+    """Node ``i`` from its entry: a known class, earlier children, checked fields."""
+    if not isinstance(entry, dict):
+        raise ModelFileError(f"node {i} is not an object")
+    cls = classes.get(entry.get("type"))  # type: ignore[arg-type]
+    if cls is None:
+        raise ModelFileError(f"node {i} has unknown type {entry.get('type')!r}")
+    kids = _check_children(i, cls, entry.get("children", []))
+    node = cls.__new__(cls)
+    node.name = None
+    NeuralNetNode.__init__(node, children=[built[k] for k in kids])
+    if issubclass(cls, Leaf):
+        _set_leaf_value(i, node, entry.get("value"))
+    _set_fields(i, node, cls, entry.get("fields", {}), built, classes)
+    _check_settings(node, i)
+    if not hasattr(node, "inputs"):
+        node.inputs = None
+    return node
+
+
+def _check_children(i: int, cls: type, kids: Any) -> list[int]:
+    """Children as indices of earlier nodes, as many as the class takes."""
+    if not isinstance(kids, list) or any(
+        not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < i for k in kids
+    ):
+        raise ModelFileError(f"node {i} has bad children {kids!r}: each must be an "
+                             "earlier node's index")
+    want = 0 if issubclass(cls, Leaf) else getattr(cls, "arity", None)
+    if (want is None and not kids) or (want is not None and len(kids) != want):
+        raise ModelFileError(f"node {i} ({cls.__name__}) has {len(kids)} children, "
+                             f"but takes {'one or more' if want is None else want}")
+    return kids
+
+
+def _set_leaf_value(i: int, node: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise ModelFileError(f"node {i} has a bad value {value!r}")
+    node._value, node._valid, node._cached, node._changed_tick = float(value), True, True, 0
+
+
+def _set_fields(i: int, node: Any, cls: type, fields: Any, built: list[NeuralNetNode],
+                classes: dict[str, type]) -> None:
+    if not isinstance(fields, dict):
+        raise ModelFileError(f"node {i} has bad fields")
+    for key, v in fields.items():
+        # a field may not replace a method or property (forward, op, value, ...)
+        if not isinstance(key, str) or key.startswith("__") or key in _SKIP \
+                or hasattr(cls, key):
+            raise ModelFileError(f"node {i} has a forbidden field {key!r}")
+        setattr(node, key, _decode(v, built, classes, i))
+
+
 def _check_settings(node: NeuralNetNode, i: int) -> None:
     """The settings that change what a node computes must be sound numbers."""
-    from treeprop.nodes import Parameter
-    from treeprop.ops import Power
-
     name = getattr(node, "name", None)
     if name is not None and not isinstance(name, str):
         raise ModelFileError(f"node {i} has a name that is not text: {name!r}")

@@ -13,16 +13,90 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from treeprop.errors import NonFiniteError
-from treeprop.nodes import Computation
+from treeprop.errors import InputCountError, NonFiniteError
+from treeprop.nodes import Computation, Input, Parameter, _check_finite, method_of
+from treeprop.walk import postorder
 
 Sample = tuple[Sequence[float], Any]
+Value = float | list[float]
 
 
+# -- predict: inputs in, a value out -----------------------------------------------------
+@method_of(Computation)
+def find_input_nodes(self: Computation) -> list[Input]:
+    """The :class:`Input` leaves below this node, left to right, each once."""
+    return [n for n in postorder(self) if isinstance(n, Input)]
+
+
+@method_of(Computation)
+def predict(self: Computation, inputs: Sequence[float] | dict[str, float]) -> Value:
+    """Write ``inputs`` into the input leaves, then evaluate the model.
+
+    ``inputs`` is a sequence in the order of :meth:`find_input_nodes`, or a
+    mapping from input names to values.
+    """
+    nodes = self.inputs if self.inputs is not None else self.find_input_nodes()
+    inputs = check_input_values(nodes, inputs)
+    for node, value in zip(nodes, inputs):
+        if node._value != value:
+            node.value = value
+        else:
+            _check_finite(value, f"the value of {node.label()}")
+    return self.forward()
+
+
+def check_input_values(nodes: list[Input], inputs: Any) -> list[Any]:
+    """``inputs`` as a list in the order of ``nodes``, or a clear error.
+
+    Accepts a sequence or a mapping from input names; every engine's
+    ``predict`` goes through here, so they all refuse the same mistakes.
+    """
+    if isinstance(inputs, dict):
+        inputs = _order_by_name(nodes, inputs)
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__"):
+        raise TypeError(
+            f"predict takes a list of {len(nodes)} numbers, got {type(inputs).__name__}"
+        )
+    if len(inputs) != len(nodes):
+        raise input_count_error(nodes, len(inputs))
+    return list(inputs)
+
+
+def input_count_error(nodes: list[Input], got: int) -> InputCountError:
+    """The error for ``got`` values given to a model with inputs ``nodes``."""
+    names = ", ".join(n.label() for n in nodes) or "none"
+    return InputCountError(
+        f"this model has {len(nodes)} input{'s' if len(nodes) != 1 else ''} "
+        f"({names}) but predict got {got} value{'s' if got != 1 else ''}"
+    )
+
+
+def _order_by_name(nodes: list[Input], values: dict[str, float]) -> list[float]:
+    names = [n.name for n in nodes]
+    if None in names:
+        raise InputCountError(
+            f"predict got values by name, but {names.count(None)} of the {len(names)} inputs "
+            "have no name; call model.compile() to name them x0, x1, ... or pass a list"
+        )
+    missing = [n for n in names if n not in values]
+    extra = [k for k in values if k not in names]
+    if missing or extra:
+        raise InputCountError(
+            f"predict got values for {sorted(values)} but the inputs are {names}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; unknown {extra}" if extra else "")
+        )
+    return [values[n] for n in names]  # type: ignore[index]
+
+
+def parameters(model: Computation) -> list[Parameter]:
+    """Every parameter below ``model``, each once, in a fixed order."""
+    return [n for n in postorder(model) if isinstance(n, Parameter)]
+
+
+# -- training ---------------------------------------------------------------------------
 def set_learning_rate(model: Computation, learning_rate: float) -> None:
     """Give every parameter below ``model`` the same learning rate."""
-    from treeprop.macros import parameters
-
     for p in parameters(model):
         p.learning_rate = learning_rate
 
@@ -137,8 +211,6 @@ def _check_batch_size(batch_size: Any, n: int) -> int | None:
 def _minibatch_epoch(model: Computation, data: Sequence[Sample], order: Sequence[int],
                      loss_fn: Callable, loss_grad_fn: Callable, size: int) -> float:
     """One epoch of mini-batch gradient descent through the public API (any engine)."""
-    from treeprop.macros import parameters
-
     params = parameters(model)
     total = 0.0
     for start in range(0, len(order), size):
