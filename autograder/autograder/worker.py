@@ -319,58 +319,12 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
                                    as_version=4) for name in job.notebooks}
     ids_of = {name: _grade_ids_of(nb) for name, nb in masters.items()}
 
-    # 1. copy and check the submitted files
-    submitted = Path(job.submission)
-    files = [p for p in submitted.rglob("*") if p.is_file()
-             and ".ipynb_checkpoints" not in p.parts and p.name != "timestamp.txt"]
-    found_nbs = {p.stem: p for p in files if p.suffix == ".ipynb" and p.parent == submitted}
-    readable = {}
-    for stem, path in found_nbs.items():
-        nb, msgs = sanitize_notebook(path, set().union(*ids_of.values()) if ids_of else set())
-        result.messages += msgs
-        if nb is not None:
-            readable[stem] = nb
-    # renamed notebooks: an unknown notebook that carries a missing notebook's grade ids
-    for name in job.notebooks:
-        if name in readable or name in found_nbs:
-            continue
-        matches = [s for s, nb in readable.items() if s not in job.notebooks
-                   and _grade_ids_of(nb) & ids_of[name]]
-        if len(matches) == 1:
-            readable[name] = readable.pop(matches[0])
-            result.messages.append(f"notebook {matches[0]}.ipynb graded as {name}.ipynb "
-                                   "(renamed)")
-    for stem in sorted(set(readable) - set(job.notebooks)):
-        result.messages.append(f"extra notebook {stem}.ipynb ignored (not part of the "
-                               "assignment)")
-        readable.pop(stem)
-    for name in job.notebooks:
-        if name not in found_nbs and name not in readable:
-            result.messages.append(f"missing notebook {name}.ipynb: scored 0")
-    for name, nb in readable.items():
-        nbformat.write(nb, sub_dir / f"{name}.ipynb")
-    for path in files:
-        if path.suffix != ".ipynb":
-            dest = sub_dir / path.relative_to(submitted)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, dest)
-    if job.timestamp:
-        (sub_dir / "timestamp.txt").write_text(job.timestamp)
+    # 1-2. the checked notebooks in sub_dir, the kernel's working folder (staging.py:
+    # links never followed, extra files kept from the kernel, sizes bounded)
+    from .staging import stage_submission
 
-    # 2. the kernel's working folder: the student's files and the assignment's data files
     work = tmp / "kernel" / "work"
-    work.mkdir(parents=True)
-    source = template / "source" / job.assignment
-    for path in source.rglob("*"):
-        if path.is_file() and path.suffix != ".ipynb":
-            dest = work / path.relative_to(source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, dest)
-    for path in sub_dir.rglob("*"):
-        if path.is_file() and path.name != "timestamp.txt":
-            dest = work / path.relative_to(sub_dir)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, dest)
+    readable = stage_submission(job, result, sub_dir, work, ids_of)
     ipc = tmp / "kernel" / "ipc"
     limits = Limits.from_dict(job.limits)
 
