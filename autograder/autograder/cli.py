@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .course import Course, generate_student_versions
@@ -13,6 +15,9 @@ def _course(args: argparse.Namespace) -> Course:
     kwargs = {"root": Path(args.course)}
     if args.source:
         kwargs["source"] = Path(args.source)
+    allowed = getattr(args, "allow", None)
+    if allowed:
+        kwargs["allowed_files"] = list(allowed)
     return Course(db_url=args.db_url, **kwargs)
 
 
@@ -106,39 +111,222 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0 if not summary.failed else 1
 
 
-def collect_lms_zip(course: Course, archive: Path, assignment: str | None) -> None:
-    """nbgrader zip_collect: files named ``<student>_<notebook>.ipynb`` in an LMS export."""
-    from nbgrader.apps import ZipCollectApp
+# -- LMS exports ------------------------------------------------------------------------------
+# Identity comes only from the name the LMS gave a top-level entry of its export, never
+# from a name a student chose inside their own upload:
+#   Moodle (3.1+, folders):  "<Full Name>_<participant id>_assignsubmission_file_/<files>"
+#   Moodle (flat):           "<Full Name>_<participant id>_assignsubmission_file_<file>"
+#   Canvas:                  "<name>_<user id>_<attachment id>_<file>" ("<name>_late_...")
+#   nbgrader's zip_collect:  "<student id>_<notebook>.ipynb" (top level)
+MOODLE_FOLDER = re.compile(r"^(?P<name>[^/]*)_(?P<id>\d+)_assignsubmission_[a-z]+_$")
+MOODLE_FLAT = re.compile(r"^(?P<name>[^/]*?)_(?P<id>\d+)_assignsubmission_[a-z]+_"
+                         r"(?P<file>[^/]+)$")
+CANVAS = re.compile(r"^(?P<name>[^_/]*)_(?:late_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>[^/]+)$",
+                    re.IGNORECASE)
+SIMPLE = re.compile(r"^(?P<id>[A-Za-z0-9.-]+)_(?P<file>[^/]+\.ipynb)$")
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst",
+                    ".jar", ".whl", ".egg")
+ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!")
 
+
+@dataclass
+class LmsLimits:
+    """Bounds on what one LMS export may make the collector write."""
+
+    members: int = 20_000  # entries in the export
+    member_bytes: int = 32 * 1024**2  # one file, unpacked
+    student_files: int = 50  # files kept per student
+    total_bytes: int = 2 * 1024**3  # everything unpacked
+
+
+def _member_path(name: str) -> list[str] | None:
+    """The parts of a member name, or None when it could escape (zip slip) or is odd."""
+    if "\0" in name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return None
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if not parts or any(part == ".." for part in parts):
+        return None
+    return parts
+
+
+def _claim(parts: list[str]) -> tuple[str, str, str] | None:
+    """(student id, LMS record, the student's own relative path) of one member."""
+    if len(parts) >= 2:
+        match = MOODLE_FOLDER.match(parts[0])
+        if match:
+            return match["id"], parts[0], "/".join(parts[1:])
+        return None
+    for pattern in (MOODLE_FLAT, CANVAS, SIMPLE):
+        match = pattern.match(parts[0])
+        if match:
+            record = parts[0][:len(parts[0]) - len(match["file"])]
+            return match["id"], record, match["file"]
+    return None
+
+
+def _target_name(rel: str, notebooks: list[str]) -> str:
+    """Where a student's file lands: the expected notebook it names, else its own name."""
+    from .coordinator import safe_name
+
+    parts = [safe_name(p) or "_" for p in rel.split("/")]
+    name = parts[-1]
+    if name.endswith(".ipynb"):
+        stem = name[:-len(".ipynb")]
+        for candidate in (stem, re.sub(r"-\d+$", "", stem)):  # Canvas: "name-1.ipynb"
+            if candidate in notebooks:
+                return f"{candidate}.ipynb"
+        return name  # at the top: the grader's rename detection may still place it
+    return "/".join(parts)
+
+
+def collect_lms_zip(course: Course, archive: Path, assignment: str | None,
+                    limits: LmsLimits | None = None, out=None) -> list[str]:
+    """Unpack an LMS export into ``submitted/<student>/<assignment>/``; returns the report.
+
+    Nested archives are copied as files, never extracted; sizes and counts are bounded
+    while unpacking (not from the sizes the archive claims); unsafe member names are
+    refused; two uploads claiming the same student's file leave only that student
+    uncollected, with a message. Nothing here stops the collection for everyone.
+    """
+    import shutil
+    import zipfile
+
+    from .coordinator import valid_student_id
+    from .staging import printable
+
+    limits = limits or LmsLimits()
+    out = out or sys.stdout
     if not assignment:
         ids = course.assignments()
         if len(ids) != 1:
             raise SystemExit("--assignment is needed with --lms-zip (which assignment?)")
         assignment = ids[0]
-    if not (course.release / assignment).is_dir():
-        generate_student_versions(course, [assignment])
-    target = course.root / "downloaded" / assignment / "archive"
-    target.mkdir(parents=True, exist_ok=True)
-    import shutil
+    if assignment not in course.assignments():
+        raise SystemExit(f"--assignment {assignment}: no such assignment under {course.source}")
+    if not zipfile.is_zipfile(archive):
+        raise SystemExit(f"{archive} is not a zip file (an LMS export is a zip)")
+    notebooks = course.notebooks_of(assignment)
+    keep = course.root / "downloaded" / assignment / "archive"
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copy(archive, keep / archive.name)
 
-    shutil.copy(archive, target / archive.name)
-    config = course.config()
-    config.FileNameCollectorPlugin.named_regexp = (
-        r".*?(?P<student_id>[A-Za-z0-9.-]+)_(?P<file_id>[^/]+\.ipynb)$")
-    config.ZipCollectApp.force = True
-    config.ZipCollectApp.strict = False
-    config.Application.log_level = "WARN"
-    app = ZipCollectApp(config=config)
-    app.initialize([assignment])
-    app.start()
+    report: list[str] = []
+    claims: dict[str, dict[str, tuple[str, zipfile.ZipInfo]]] = {}
+    clashes: dict[str, list[str]] = {}
+    with zipfile.ZipFile(archive) as zf:
+        members = zf.infolist()
+        if len(members) > limits.members:
+            report.append(f"the export has {len(members)} entries; only the first "
+                          f"{limits.members} were read")
+            members = members[:limits.members]
+        for info in members:
+            if info.is_dir():
+                continue
+            shown = printable(info.filename, 120)
+            parts = _member_path(info.filename)
+            if parts is None:
+                report.append(f"{shown}: unsafe path (absolute, '..' or backslash); refused")
+                continue
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                report.append(f"{shown}: a symbolic link; refused")
+                continue
+            claim = _claim(parts)
+            if claim is None:
+                report.append(f"{shown}: not named by the LMS (Canvas, Moodle or "
+                              "<student>_<notebook>.ipynb at the top); skipped")
+                continue
+            student, record, rel = claim
+            if not valid_student_id(student):
+                report.append(f"{shown}: {printable(student)} is not a valid student id; "
+                              "skipped")
+                continue
+            target = _target_name(rel, notebooks)
+            files = claims.setdefault(student, {})
+            if target in files and files[target][1] is not info:
+                clashes.setdefault(student, []).append(
+                    f"{printable(files[target][0], 80)} and {shown} both give {target}")
+                continue
+            files[target] = (info.filename, info)
+
+        total = 0
+        collected = 0
+        for student in sorted(claims):
+            if student in clashes:
+                report.append(f"{student}: NOT collected, two uploads claim the same "
+                              f"file ({'; '.join(clashes[student])}); resolve it by hand")
+                continue
+            building = course.submitted / student / f".{assignment}.collecting"
+            shutil.rmtree(building, ignore_errors=True)
+            building.mkdir(parents=True)
+            kept = 0
+            for target, (name, info) in sorted(claims[student].items()):
+                shown = printable(name, 120)
+                if kept >= limits.student_files:
+                    report.append(f"{shown}: more than {limits.student_files} files for "
+                                  f"{student}; not collected")
+                    continue
+                data, problem = _read_member(zf, info, limits.member_bytes)
+                if problem:
+                    report.append(f"{shown}: {problem}; not collected")
+                    continue
+                if target.lower().endswith(ARCHIVE_SUFFIXES) or data[:6].startswith(
+                        ARCHIVE_MAGIC) and not target.endswith(".ipynb"):
+                    report.append(f"{shown}: an archive inside an upload is never "
+                                  "extracted; not collected")
+                    continue
+                if total + len(data) > limits.total_bytes:
+                    report.append(f"{shown}: the export unpacks to more than "
+                                  f"{limits.total_bytes} bytes; not collected")
+                    continue
+                total += len(data)
+                dest = building / target
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+                kept += 1
+            final = course.submitted / student / assignment
+            if kept:
+                if final.is_symlink() or final.is_file():
+                    final.unlink()
+                shutil.rmtree(final, ignore_errors=True)
+                building.rename(final)
+                collected += 1
+            else:
+                shutil.rmtree(building, ignore_errors=True)
+    report.append(f"collected {collected} submissions of {assignment} from {archive.name}"
+                  + (f"; {len(clashes)} students not collected (name clash)" if clashes
+                     else ""))
+    for line in report:
+        print(line, file=out)
+    return report
+
+
+def _read_member(zf, info, max_bytes: int) -> tuple[bytes, str | None]:
+    """A member's bytes, read with a hard cap (the sizes in the archive may lie)."""
+    chunks, size = [], 0
+    try:
+        with zf.open(info) as handle:
+            while True:
+                chunk = handle.read(1024 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    return b"", f"larger than {max_bytes} bytes when unpacked"
+                chunks.append(chunk)
+    except Exception as error:  # bad CRC, encrypted member, unsupported compression
+        return b"", f"could not be unpacked ({type(error).__name__})"
+    return b"".join(chunks), None
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     from .coordinator import generate_feedback
 
-    made = generate_feedback(_course(args))
+    problems: list[str] = []
+    made = generate_feedback(_course(args), problems)
     print(f"feedback: {len(made)} HTML files under {_course(args).feedback}")
-    return 0
+    for line in problems:
+        print(f"no feedback for {line}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -170,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-seconds", dest="cell_seconds", default=None)
     p.add_argument("--notebook-seconds", dest="notebook_seconds", default=None)
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--allow", action="append", default=None, metavar="PATTERN",
+                   help="a file students may hand in besides the notebooks that reaches "
+                   "the kernel (fnmatch, e.g. '*.csv'; repeatable)")
     p.set_defaults(func=cmd_grade)
     p = sub.add_parser("feedback", help="HTML feedback without hidden tests")
     p.set_defaults(func=cmd_feedback)

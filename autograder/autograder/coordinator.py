@@ -27,6 +27,8 @@ from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text, se
 from .course import Course, generate_student_versions
 from .executors import make_executor
 from .sandbox import Limits
+from .staging import printable, read_bytes
+from .staging import submission_checksum as safe_checksum
 from .worker import GradeJob, GradeResult, grade_submission, submission_checksum
 
 _meta = MetaData()
@@ -92,9 +94,12 @@ class Summary:
     graded: list = field(default_factory=list)  # GradeResult
     failed: list = field(default_factory=list)  # (student, assignment, reason)
     skipped: int = 0
+    refused: list = field(default_factory=list)  # (folder, reason): not gradable as is
 
     def table(self) -> str:
-        lines = [f"{'student':<16} {'assignment':<24} {'score':>11}  notes"]
+        width = max([16] + [len(r.student) for r in self.graded]
+                    + [len(printable(f[0])) for f in self.failed])
+        lines = [f"{'student':<{width}} {'assignment':<24} {'score':>11}  notes"]
         for r in sorted(self.graded, key=lambda r: (r.student, r.assignment)):
             notes = []
             if r.flags():
@@ -105,15 +110,180 @@ class Summary:
                 notes.append("review: " + "; ".join(r.review()[:3]))
             msgs = r.all_messages()
             if msgs:
-                notes.append("; ".join(msgs[:4]))
-            lines.append(f"{r.student:<16} {r.assignment:<24} "
-                         f"{r.score():>5g}/{r.max_score():<5g}  {' | '.join(notes) or 'ok'}")
+                notes.append("; ".join(msgs[:6]))
+            text = printable(" | ".join(notes) or "ok", 2000)
+            lines.append(f"{r.student:<{width}} {r.assignment:<24} "
+                         f"{r.score():>5g}/{r.max_score():<5g}  {text}")
         for student, assignment, reason in self.failed:
-            lines.append(f"{student:<16} {assignment:<24} {'FAILED':>11}  {reason}")
+            lines.append(f"{printable(student):<{width}} {printable(assignment):<24} "
+                         f"{'FAILED':>11}  {printable(str(reason), 600)}")
+        for folder, reason in self.refused:
+            lines.append(f"{'REFUSED':<{width}} {printable(folder, 60)}: {reason}")
         manual = sum(1 for r in self.graded if r.needs_manual())
         lines.append(f"graded {len(self.graded)}, failed {len(self.failed)}, "
-                     f"needing manual grading {manual}, already up to date {self.skipped}")
+                     f"needing manual grading {manual}, already up to date {self.skipped}"
+                     + (f", refused {len(self.refused)}" if self.refused else ""))
         return "\n".join(lines)
+
+
+# A student id becomes a folder name, a gradebook key, a glob (nbgrader) and a CSV cell:
+# letters (any script), digits and . _ @ + -, not starting with a dot, dash or plus.
+STUDENT_ID = re.compile(r"^[^\W_][\w.@+-]{0,63}$")
+
+
+def valid_student_id(name: str) -> bool:
+    """True when ``name`` can be a student id everywhere the grader uses it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return bool(STUDENT_ID.match(name))
+
+
+def read_timestamp(path: Path) -> tuple[str | None, str | None]:
+    """(timestamp in nbgrader's format, or None; a note for the summary, or None).
+
+    ``timestamp.txt`` is written by whoever made the submission folder: anything that is
+    not a plausible date (garbage, huge, not UTF-8, a link, far future) is ignored with a
+    note, and lateness is then not assessed for that submission.
+    """
+    try:
+        data = read_bytes(path, 4096)
+    except FileNotFoundError:
+        return None, None
+    except OSError:
+        return None, "timestamp.txt ignored (not a plain file, or too big); lateness not assessed"
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None, "timestamp.txt ignored (not UTF-8 text); lateness not assessed"
+    if not text:
+        return None, None
+    from nbgrader.utils import parse_utc
+
+    try:
+        if len(text) > 64:
+            raise ValueError("too long")
+        when = parse_utc(text)
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    except Exception:  # dateutil raises many kinds of errors for garbage
+        return None, (f"timestamp.txt ignored ({printable(text, 40)!r} is not a date); "
+                      "lateness not assessed")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if not dt.datetime(1990, 1, 1) <= when <= now + dt.timedelta(days=1):
+        return None, (f"timestamp.txt ignored ({when:%Y-%m-%d} is not a plausible "
+                      "submission date); lateness not assessed")
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), None
+
+
+# -- what a notebook may carry into the feedback ------------------------------------------------
+
+TEXT_MIMES = ("text/plain",)
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
+
+
+def _as_text(value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    return None
+
+
+def _clean_bundle(data) -> dict:
+    """Plain text and images only: HTML, JS, SVG, LaTeX, Markdown and widget views of a
+    student's output become a note (they could run script in the feedback page or break
+    its rendering); anything of the wrong type is dropped."""
+    clean: dict = {}
+    if not isinstance(data, dict):
+        return {"text/plain": "(malformed output removed)"}
+    for mime in TEXT_MIMES:
+        text = _as_text(data.get(mime))
+        if text is not None:
+            clean[mime] = text[:200_000]
+    for mime in IMAGE_MIMES:
+        text = _as_text(data.get(mime))
+        if text is not None and _BASE64.match(text[:2_000_000]) and len(text) < 2_000_000:
+            clean[mime] = text
+    others = sorted(k for k in data if k not in clean)
+    if not clean:
+        shown = ", ".join(printable(str(k), 60) for k in others[:3]) or "empty"
+        clean["text/plain"] = f"(output of type {shown} not shown in feedback)"
+    return clean
+
+
+def clean_outputs(nb, master_sources: set[str] | None = None) -> int:
+    """Make a notebook safe to store and to render: returns how many things were changed.
+
+    Code outputs keep text and images only (see :func:`_clean_bundle`); markdown the
+    student wrote (any markdown cell that is not the instructor's) has its HTML escaped.
+    """
+    changed = 0
+    master_sources = master_sources or set()
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        nb["cells"] = []
+        return 1
+    for cell in cells:
+        if not isinstance(cell.get("source"), str):
+            cell["source"] = _as_text(cell.get("source")) or ""
+            changed += 1
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
+            changed += 1
+        if cell.get("cell_type") == "markdown":
+            if "attachments" in cell:
+                del cell["attachments"]
+                changed += 1
+            if cell["source"].strip() not in master_sources and (
+                    "<" in cell["source"] or ">" in cell["source"]):
+                cell["source"] = cell["source"].replace("<", "&lt;").replace(">", "&gt;")
+                changed += 1
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        if not isinstance(cell.get("execution_count"), (int, type(None))) or isinstance(
+                cell.get("execution_count"), bool):
+            cell["execution_count"] = None
+        outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
+        kept = []
+        for output in outputs:
+            kind = output.get("output_type") if isinstance(output, dict) else None
+            if kind == "stream":
+                text = _as_text(output.get("text"))
+                name = output.get("name") if output.get("name") in ("stdout", "stderr") \
+                    else "stdout"
+                kept.append(nbformat.v4.new_output("stream", name=name,
+                                                   text=(text or "")[:500_000]))
+                changed += text is None
+            elif kind in ("display_data", "execute_result"):
+                bundle = _clean_bundle(output.get("data"))
+                changed += bundle != output.get("data")
+                extra = {"execution_count": cell.get("execution_count")} \
+                    if kind == "execute_result" else {}
+                kept.append(nbformat.v4.new_output(kind, data=bundle, **extra))
+            elif kind == "error":
+                trace = output.get("traceback")
+                trace = [str(t)[:20_000] for t in trace][:200] if isinstance(
+                    trace, list) else []
+                kept.append(nbformat.v4.new_output(
+                    "error", ename=str(output.get("ename", ""))[:500],
+                    evalue=str(output.get("evalue", ""))[:5_000], traceback=trace))
+            else:
+                changed += 1
+        cell["outputs"] = kept
+    return changed
+
+
+def master_sources_of(course: Course, assignment: str, notebook: str) -> set[str]:
+    """The sources of the instructor's cells of one notebook (empty if unreadable)."""
+    try:
+        master = nbformat.read(course.source / assignment / f"{notebook}.ipynb", as_version=4)
+    except Exception:
+        return set()
+    return {c.source.strip() for c in master.cells}
 
 
 class Coordinator:
@@ -124,6 +294,8 @@ class Coordinator:
         self.course = course
         self.executor = executor if executor is not None else make_executor(workers)
         self.limits = limits or Limits()
+        if course.allowed_files and not self.limits.allowed_files:
+            self.limits.allowed_files = list(course.allowed_files)
         self.progress = progress
         self.out = out or sys.stdout
 
@@ -174,29 +346,65 @@ class Coordinator:
 
     # -- jobs -----------------------------------------------------------------------------
     def discover(self) -> list[GradeJob]:
-        jobs = []
+        """Jobs for every gradable submission; what cannot be graded goes to ``refused``.
+
+        Nothing in ``submitted/`` is trusted: links are never followed, odd folder names
+        and broken ``timestamp.txt`` files become notes, and no single folder can stop
+        the batch.
+        """
+        self.refused: list[tuple[str, str]] = []
+        self.notes: dict[tuple[str, str], list[str]] = {}
+        jobs: list[GradeJob] = []
         known = set(self.course.assignments())
-        if not self.course.submitted.is_dir():
+        submitted = self.course.submitted
+        if not submitted.is_dir():
             return jobs
-        assignments = sorted({p.name for s in self.course.submitted.iterdir() if s.is_dir()
-                              for p in s.iterdir() if p.is_dir() and p.name in known})
+        found: list[tuple[str, Path, Path]] = []
+        for student_dir in sorted(submitted.iterdir()):
+            if student_dir.is_symlink():
+                self.refused.append((student_dir.name, "a symbolic link, not a folder: "
+                                     "not followed, not graded"))
+                continue
+            if not student_dir.is_dir():
+                continue
+            if not valid_student_id(student_dir.name):
+                self.refused.append((student_dir.name, "not a valid student id (letters, "
+                                     "digits and . _ @ + - only, at most 64): rename the "
+                                     "folder to grade it"))
+                continue
+            try:
+                folders = sorted(student_dir.iterdir())
+            except OSError as error:
+                self.refused.append((student_dir.name, f"unreadable ({error.strerror})"))
+                continue
+            for folder in folders:
+                if folder.name not in known:
+                    continue
+                if folder.is_symlink() or not folder.is_dir():
+                    self.refused.append((f"{student_dir.name}/{folder.name}",
+                                         "a symbolic link or a file, not a folder: not "
+                                         "followed, not graded"))
+                    continue
+                found.append((student_dir.name, folder, folder))
+        assignments = sorted({folder.name for _, folder, _ in found})
         if not assignments:
             return jobs
         self.ensure_assignments(assignments)
         template = self.template(assignments)
-        for student_dir in sorted(self.course.submitted.iterdir()):
-            if not student_dir.is_dir():
-                continue
-            for folder in sorted(student_dir.iterdir()):
-                if not folder.is_dir() or folder.name not in known:
-                    continue
-                stamp = folder / "timestamp.txt"
-                timestamp = stamp.read_text().strip() if stamp.exists() else None
+        for student, folder, _ in found:
+            try:
+                timestamp, note = read_timestamp(folder / "timestamp.txt")
+                if note:
+                    self.notes.setdefault((student, folder.name), []).append(note)
                 jobs.append(GradeJob(
-                    student=student_dir.name, assignment=folder.name, submission=str(folder),
+                    student=student, assignment=folder.name, submission=str(folder),
                     template=str(template), notebooks=self.course.notebooks_of(folder.name),
-                    checksum=submission_checksum(folder), timestamp=timestamp,
+                    checksum=safe_checksum(folder, self.limits), timestamp=timestamp,
                     limits=self.limits.to_dict()))
+            except Exception as error:  # never one folder for the whole batch
+                self.refused.append((f"{student}/{folder.name}",
+                                     f"could not be read ({type(error).__name__}: "
+                                     f"{printable(str(error), 200)})"))
         return jobs
 
     def recorded(self) -> dict[tuple[str, str], dict]:
@@ -216,11 +424,23 @@ class Coordinator:
         folder.mkdir(parents=True, exist_ok=True)
         for name, entry in result.notebooks.items():
             target = folder / f"{name}.ipynb"
+            nb = None
             if entry.get("autograded"):
-                nb = nbformat.reads(entry["autograded"], as_version=4)
-                strip_hidden_tests(nb)
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        nb = nbformat.reads(entry["autograded"], as_version=4)
+                    clean_outputs(nb, master_sources_of(self.course, result.assignment, name))
+                    strip_hidden_tests(nb)
+                except Exception as error:
+                    nb = None
+                    result.messages.append(f"{name}: the graded notebook could not be "
+                                           f"stored ({type(error).__name__}); no feedback")
+            if nb is not None:
                 partial = target.with_suffix(".ipynb.partial")
-                nbformat.write(nb, partial)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    nbformat.write(nb, partial)
                 partial.replace(target)
             elif target.exists():
                 target.unlink()
@@ -254,8 +474,9 @@ class Coordinator:
                     else:
                         grade.auto_score = g["score"]
                         grade.needs_manual_grade = (name, grade_id) in flagged
-            summary = json.dumps({"flags": result.flags(), "review": result.review(),
-                                  "messages": result.all_messages()})
+            summary = json.dumps({"flags": _bounded(result.flags()),
+                                  "review": _bounded(result.review()),
+                                  "messages": _bounded(result.all_messages())})
             row = dict(checksum=result.checksum, timestamp=result.timestamp, status="graded",
                        score=result.score(), max_score=result.max_score(),
                        needs_manual=result.needs_manual() or bool(flagged), summary=summary,
@@ -269,11 +490,32 @@ class Coordinator:
                 gb.db.execute(JOURNAL.update().where(key).values(**row))
             gb.db.commit()
 
+    def _record_failure(self, job: GradeJob, reason: str) -> None:
+        """Journal a submission that could not be recorded (status 'error': retried)."""
+        try:
+            with self.gradebook() as gb:
+                gb.db.rollback()
+                key = (JOURNAL.c.student == job.student) & \
+                    (JOURNAL.c.assignment == job.assignment)
+                row = dict(checksum=job.checksum, timestamp=None, status="error",
+                           score=None, max_score=None, needs_manual=True,
+                           summary=json.dumps({"messages": [reason]}),
+                           recorded_at=dt.datetime.now(dt.UTC).isoformat())
+                if gb.db.execute(select(JOURNAL.c.student).where(key)).first() is None:
+                    gb.db.execute(JOURNAL.insert().values(student=job.student,
+                                                          assignment=job.assignment, **row))
+                else:
+                    gb.db.execute(JOURNAL.update().where(key).values(**row))
+                gb.db.commit()
+        except Exception:  # the gradebook itself is unwell: the summary still says it
+            pass
+
     # -- the batch ----------------------------------------------------------------------------
     def run(self, jobs: list[GradeJob] | None = None) -> Summary:
         jobs = self.discover() if jobs is None else jobs
         todo = self.pending(jobs)
-        summary = Summary(skipped=len(jobs) - len(todo))
+        summary = Summary(skipped=len(jobs) - len(todo),
+                          refused=list(getattr(self, "refused", [])))
         if not todo:
             return summary
         bar = None
@@ -291,14 +533,27 @@ class Coordinator:
                         reason = getattr(result, "error", None) or repr(result)
                         summary.failed.append((job.student, job.assignment, reason))
                     else:
-                        self.record(result)
-                        summary.graded.append(result)
+                        notes = getattr(self, "notes", {}).get((job.student, job.assignment))
+                        result.messages += [n for n in notes or [] if n not in result.messages]
+                        try:
+                            self.record(result)
+                            summary.graded.append(result)
+                        except Exception as error:  # one student's problem, never the batch's
+                            reason = (f"could not be recorded ({type(error).__name__}: "
+                                      f"{printable(str(error), 300)}); retried next run")
+                            self._record_failure(job, reason)
+                            summary.failed.append((job.student, job.assignment, reason))
                     if bar is not None:
                         bar.update(1)
         finally:
             if bar is not None:
                 bar.close()
         return summary
+
+
+def _bounded(items: list, count: int = 60, size: int = 600) -> list[str]:
+    """At most ``count`` printable messages of at most ``size`` characters (journal)."""
+    return [printable(str(m), size) for m in items[:count]]
 
 
 # -- export --------------------------------------------------------------------------------
@@ -318,11 +573,15 @@ def export_rows(course: Course) -> list[dict]:
                     try:
                         sn = gb.find_submission_notebook(notebook.name, assignment.name,
                                                          student.id)
-                        score, status = float(sn.score), "graded"
+                        score, status = float(sn.score or 0.0), "graded"
                         manual = bool(sn.needs_manual_grade)
                     except MissingEntry:
                         score, status, manual = 0.0, "not submitted", False
-                    max_score = float(notebook.max_score)
+                    except Exception as error:  # one bad row, never the whole export
+                        gb.db.rollback()
+                        score, manual = 0.0, True
+                        status = f"error: {type(error).__name__}"
+                    max_score = float(notebook.max_score or 0.0)
                     total += score
                     total_max += max_score
                     manual_any |= manual
@@ -347,36 +606,63 @@ def write_csv(course: Course, path: Path) -> Path:
                                                     "score", "max_score",
                                                     "needs_manual_grade", "status"])
         writer.writeheader()
-        writer.writerows(rows)
+        for row in rows:  # no cell a spreadsheet would run as a formula
+            writer.writerow({k: "'" + v if isinstance(v, str) and v[:1] in "=+-@\t\r"
+                             and v else v for k, v in row.items()})
     return path
 
 
 # -- feedback --------------------------------------------------------------------------------
 
-def generate_feedback(course: Course) -> list[Path]:
-    """HTML feedback for every autograded submission; hidden test code never included."""
+def generate_feedback(course: Course, problems: list[str] | None = None) -> list[Path]:
+    """HTML feedback for every autograded submission; hidden test code never included.
+
+    One submission whose notebook cannot be rendered is skipped with a line in
+    ``problems``; everybody else still gets feedback. Outputs are cleaned again before
+    rendering (text and images only, the student's markdown escaped).
+    """
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    problems = problems if problems is not None else []
     config = course.config()
-    config.Application.log_level = "WARN"
+    config.Application.log_level = "CRITICAL"
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
-    made = []
+    made: list[Path] = []
     if not course.autograded.is_dir():
         return made
     for student_dir in sorted(course.autograded.iterdir()):
-        for folder in sorted(p for p in student_dir.iterdir() if p.is_dir()):
-            if not any(folder.glob("*.ipynb")):
-                continue  # nothing gradable was submitted (missing or unreadable notebooks)
-            for nb_path in folder.glob("*.ipynb"):  # belt and braces: strip again
-                nb = nbformat.read(nb_path, as_version=4)
-                if strip_hidden_tests(nb):
-                    nbformat.write(nb, nb_path)
-            outcome = api.generate_feedback(folder.name, student_dir.name, force=True)
-            if not outcome["success"]:
-                raise RuntimeError(f"feedback for {student_dir.name}/{folder.name} failed: "
-                                   f"{outcome['error']}")
-            made += sorted((course.feedback / student_dir.name / folder.name).glob("*.html"))
+        if student_dir.is_symlink() or not student_dir.is_dir():
+            continue
+        if not valid_student_id(student_dir.name):
+            problems.append(f"{printable(student_dir.name)}: not a valid student id; skipped")
+            continue
+        for folder in sorted(p for p in student_dir.iterdir()
+                             if p.is_dir() and not p.is_symlink()):
+            label = f"{student_dir.name}/{printable(folder.name)}"
+            try:
+                notebooks = [p for p in folder.glob("*.ipynb") if not p.is_symlink()]
+                if not notebooks:
+                    continue  # nothing gradable was submitted (missing/unreadable notebooks)
+                for nb_path in notebooks:  # belt and braces: strip and clean again
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        nb = nbformat.read(nb_path, as_version=4)
+                        changed = clean_outputs(nb, master_sources_of(
+                            course, folder.name, nb_path.stem))
+                        if strip_hidden_tests(nb) or changed:
+                            nbformat.write(nb, nb_path)
+                outcome = api.generate_feedback(folder.name, student_dir.name, force=True)
+                if not outcome["success"]:
+                    detail = str(outcome.get("error") or "").strip().splitlines()
+                    problems.append(f"{label}: feedback failed: "
+                                    f"{printable(' '.join(detail[-2:]), 300)}")
+                    continue
+                made += sorted((course.feedback / student_dir.name / folder.name)
+                               .glob("*.html"))
+            except Exception as error:  # one student's notebook, never everyone's feedback
+                problems.append(f"{label}: feedback failed ({type(error).__name__}: "
+                                f"{printable(str(error), 200)})")
     return made
 
 

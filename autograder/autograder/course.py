@@ -50,6 +50,10 @@ class Course:
     source: Path = field(default_factory=lambda: REPO / "notebooks")
     db_url: str | None = None
     course_id: str = "treeprop"
+    # files a student may hand in besides the notebooks that reach the kernel (fnmatch
+    # patterns on the relative path or the name, e.g. "*.csv"); everything else is kept
+    # from the kernel and named in the review (see autograder.staging)
+    allowed_files: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
