@@ -98,6 +98,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if problem:
         print(f"cannot grade safely: {problem}", file=sys.stderr)
         return 2
+    from .sandbox import cgroup_support
+
+    print(cgroup_support(), file=sys.stderr)
     coordinator = Coordinator(course, workers=args.workers, limits=_limits(args),
                               progress=not args.no_progress)
     from .dask_executor import prepare_cluster_run  # GRADER_SCHEDULER: reach it first

@@ -209,15 +209,31 @@ def problems_in(reports: dict[str, dict[str, Any]], *, need_sandbox: bool) -> li
 # -- shipping a submission's files to a worker that may not share our disk ----------------
 
 
-def pack_folder(folder: str | os.PathLike) -> bytes:
-    """A folder's files as gzip'd tar bytes (checkpoints and caches left out)."""
+def pack_folder(folder: str | os.PathLike, *, trusted: bool = False) -> bytes:
+    """A folder's plain files as gzip'd tar bytes (checkpoints and caches left out).
+
+    Read like staging reads a submission: links are never followed and sizes are
+    bounded (what is refused was already noted by the coordinator's discovery).
+    """
+    from .sandbox import Limits
+    from .staging import read_bytes, scan
+
+    limits = Limits()
+    if trusted:  # the instructor's course template: no submission bounds
+        limits = Limits(submission_files=10**6, submission_file_bytes=2**40,
+                        submission_bytes=2**42)
     buffer = io.BytesIO()
-    skip = {".ipynb_checkpoints", "__pycache__"}
+    root = Path(folder)
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        root = Path(folder)
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and not skip & set(path.relative_to(root).parts):
-                archive.add(path, arcname=path.relative_to(root).as_posix(), recursive=False)
+        for rel in sorted(scan(root, limits).files, key=lambda r: r.split("/")):
+            try:
+                data = read_bytes(root / rel, limits.submission_file_bytes)
+            except OSError:
+                continue
+            info = tarfile.TarInfo(rel)
+            info.size = len(data)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
@@ -410,7 +426,7 @@ class DaskExecutor:
                 # The course template goes to the cluster once (and to each worker once);
                 # each task carries only its own submission's files.
                 if job.template not in templates:
-                    data = pack_folder(job.template)
+                    data = pack_folder(job.template, trusted=True)
                     digest = hashlib.sha256(data).hexdigest()[:24]
                     future = self.client.scatter(data, hash=False)
                     templates[job.template] = (future, digest)
