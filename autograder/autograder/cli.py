@@ -370,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="CSV of grades per student and notebook")
     p.add_argument("--csv", default="build/grades.csv")
     p.set_defaults(func=cmd_export)
+    # issue 14 (own modules): export --format/--roster, report, formgrade
+    from . import formgrade, lms_export, report
+
+    lms_export.add_options(sub.choices["export"])
+    report.add_parser(sub)
+    formgrade.add_parser(sub)
     return parser
 
 
