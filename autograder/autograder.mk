@@ -47,9 +47,34 @@ feedback: setup
 	$(GRADER) $(GRADER_OPTS) feedback
 
 export: setup
-	$(GRADER) $(GRADER_OPTS) export --csv build/grades.csv
+	$(GRADER) $(GRADER_OPTS) export --csv $(EXPORT_CSV) $(EXPORT_OPTS)
 
 # The autograder's own tests (real nbgrader, bwrap, PostgreSQL started on loopback).
 .PHONY: test-autograder
 test-autograder: setup system-bubblewrap system-postgresql
 	$(BIN)/python -m pytest -q tests/autograder/test_autograder.py tests/autograder/test_course.py
+
+# -- after grading (issue 14): hand grades, LMS layouts, item analysis -------------------------
+#   make formgrade  nbgrader's formgrader on the course's gradebook (written answers), on
+#                   127.0.0.1:FORMGRADE_PORT (8889) with its own workspace; Ctrl-C stops it
+#   make export FORMAT=canvas|moodle [ROSTER=roster.csv] [ALLOW_PENDING=1]
+#                   grades in the LMS's import layout (build/grades-<format>.csv); the roster
+#                   (student_id plus LMS names/ids, see autograder/autograder/lms_export.py)
+#                   supplies who each student is in the LMS
+#   make report     item analysis: $(COURSE)/reports/index.html and one page per assignment
+FORMAT         ?= csv
+ROSTER         ?=
+ALLOW_PENDING  ?=
+FORMGRADE_PORT ?= 8889
+SOURCE         ?=
+EXPORT_CSV     ?= build/grades$(if $(filter-out csv,$(FORMAT)),-$(FORMAT)).csv
+EXPORT_OPTS    := --format $(FORMAT) $(if $(ROSTER),--roster '$(ROSTER)') \
+                  $(if $(ALLOW_PENDING),--allow-pending)
+AFTER_OPTS     := $(GRADER_OPTS) $(if $(SOURCE),--source '$(SOURCE)')
+
+.PHONY: formgrade report
+formgrade: setup
+	$(GRADER) $(AFTER_OPTS) formgrade --port $(FORMGRADE_PORT)
+
+report: setup
+	$(GRADER) $(AFTER_OPTS) report
