@@ -113,6 +113,8 @@ def prepare(course: Course) -> Path:
         raise FormgradeError(f"no gradebook at {course.root / 'gradebook.db'}: run make grade "
                              "first")
     (course.root / ".formgrade" / "workspaces").mkdir(parents=True, exist_ok=True)
+    # the formgrader asks the exchange what was released; a missing folder is a logged error
+    (course.root / "exchange").mkdir(exist_ok=True)
     return write_config(course)
 
 

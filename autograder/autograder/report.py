@@ -316,8 +316,8 @@ def render_assignment(stats: AssignmentStats, course_id: str) -> str:
              f"<p class=\"note\">Course {_e(course_id)}. {n} submission(s); "
              f"{len(stats.not_submitted)} student(s) in the gradebook did not hand it in. "
              "Points are from the gradebook (hand grades included); answers still waiting "
-             "for a hand grade are counted apart, not as 0. <a href=\"index.html\">All "
-             "assignments</a>.</p>"]
+             "for a hand grade are counted apart, not as 0 (totals hold the graded points). "
+             "<a href=\"index.html\">All assignments</a>.</p>"]
     parts.append("<h2>Summary</h2><table id=\"summary\"><tr><th>cell</th><th>max</th>"
                  "<th>graded</th><th>mean</th><th>full marks</th><th>zero</th>"
                  "<th>untouched</th><th>awaiting hand grade</th></tr>")
