@@ -301,6 +301,8 @@ class SandboxCgroup:
     @classmethod
     def _bases(cls) -> tuple[int, dict[str, str]] | str:
         """(version, controller -> parent folder of our sandboxes), or the reason why not."""
+        if os.environ.get("TREEPROP_SANDBOX_CGROUPS", "1") == "0":
+            return "switched off by TREEPROP_SANDBOX_CGROUPS=0"
         if os.geteuid() != 0:
             return "not root: cgroups are not delegated to this user"
         mounts, own = _cgroup_mounts(), _own_cgroups()
