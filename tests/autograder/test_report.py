@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.autograder, pytest.mark.slow]
 
 from autograder.coordinator import JOURNAL, Coordinator  # noqa: E402
 from autograder.executors import SerialExecutor  # noqa: E402
-from autograder.report import is_untouched  # noqa: E402
+from autograder.report import is_untouched, write_reports  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +46,18 @@ def run_report(course, *extra: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def gradebook_figures(course) -> dict[str, dict]:
+def gradebook_figures(course, students=STUDENTS) -> dict[str, dict]:
     """What the page must say, computed straight from nbgrader's gradebook."""
     from nbgrader.api import Gradebook
 
     out = {}
     with Gradebook(course.db_url, course.course_id) as gb:
         assignment = gb.find_assignment(ASSIGNMENT)
-        totals = {s: 0.0 for s in STUDENTS}
+        totals = {s: 0.0 for s in students}
         for notebook in assignment.notebooks:
             for cell in notebook.grade_cells:
                 scores, pending = [], 0
-                for student in STUDENTS:
+                for student in students:
                     grade = gb.find_grade(cell.name, notebook.name, ASSIGNMENT, student)
                     if grade.needs_manual_grade and grade.manual_score is None:
                         pending += 1
@@ -70,7 +70,7 @@ def gradebook_figures(course) -> dict[str, dict]:
                     "full": sum(1 for s in scores if s >= cell.max_score),
                     "zero": sum(1 for s in scores if s == 0)}
         out["TOTAL"] = {"max": assignment.max_score, "mean": statistics.fmean(totals.values()),
-                        "graded": len(STUDENTS)}
+                        "graded": len(students)}
     return out
 
 
@@ -197,3 +197,23 @@ def test_report_refuses_an_unknown_assignment(course, tmp_path):
     done = run_report(course, "--out", str(tmp_path), "no_such_assignment")
     assert done.returncode == 2
     assert "no graded submissions of no_such_assignment" in done.stderr
+
+
+@pytest.mark.postgres
+def test_report_on_a_postgresql_gradebook(tmp_path):
+    """The same page from a PostgreSQL gradebook (journal read by reflection, not SQLite)."""
+    import re
+
+    from tests.autograder.pg import postgres_server
+
+    with postgres_server(tmp_path / "pg") as url:
+        students = ["blank", "good"]
+        course = graded_course(tmp_path / "course", students, db_url=url)
+        (page,) = write_reports(course)[1:]
+        text = page.read_text()
+        for key, want in gradebook_figures(course, students).items():
+            row = re.search(rf'<tr data-cell="{re.escape(key)}">(.*?)</tr>', text).group(1)
+            assert f'<td class="num graded">{want["graded"]}</td>' in row, key
+            mean = re.search(r'<td class="num mean">([^<]*)</td>', row).group(1)
+            assert float(mean) == pytest.approx(want["mean"], abs=0.005), key
+        assert 'data-count="1"' in text  # blank left the exercises untouched
