@@ -22,6 +22,7 @@ import json
 import os
 import secrets
 import time
+from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
@@ -29,6 +30,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 REPORT_KEY = "treeprop_grading"
 SENTINEL_MIME = "application/x-treeprop-sentinel"
+OUTPUT_LIMIT_MIME = "application/x-treeprop-output-limit"
 TAMPER_MARK = "TREEPROP-TAMPER"
 
 
@@ -263,6 +265,9 @@ class SandboxExecute(Execute):
             info = self.wait_for_reply(self.kc.kernel_info())
             if info:
                 nb.metadata["language_info"] = info["content"]["language_info"]
+            problem = self._boot_kernel()
+            if problem:
+                report["messages"].append(problem)
             pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
             keep = self._sandbox_pids(pid)
             for index, cell in enumerate(nb.cells):
@@ -281,17 +286,24 @@ class SandboxExecute(Execute):
                 self.timeout = int(max(1, min(cell_seconds, left)))
                 self._cell_out = 0
                 self._flooded = False
+                timed_out = False
+                started = time.monotonic()
                 try:
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
-                    stop_reason = ("the kernel died in an earlier cell (crash, os._exit, "
-                                   "or a resource limit); this cell was not run")
-                    _fail(cell, "KernelDied", "the kernel died while running this cell "
-                          "(crash, os._exit, CPU or memory limit)")
-                    report["messages"].append(f"kernel died in cell {index}")
+                    _fail(cell, "KernelDied", KERNEL_ENDED_CELL)
+                    report["messages"].append(kernel_ended_message(index, "died"))
+                    stop_reason = NOT_RUN_AFTER_END
                     continue
                 except CellTimeoutError:
+                    timed_out = True
                     _fail(cell, "CellTimeoutError", f"cell exceeded {self.timeout} s")
+                timed_out = timed_out or time.monotonic() - started >= self.timeout - 0.5 or any(
+                    o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+                how = _ended_by_itself(cell, interrupted_by_us=timed_out or self._flooded)
+                if how:
+                    report["messages"].append(kernel_ended_message(index, how))
+                    stop_reason = NOT_RUN_AFTER_END
                 if keep is not None:
                     strays = _kill_descendants(pid, keep)
                     if strays:
@@ -310,6 +322,26 @@ class SandboxExecute(Execute):
         return nb, self.resources
 
     # -- helpers -------------------------------------------------------------------------
+    def _boot_kernel(self) -> str | None:
+        """Run :mod:`autograder.kernel_boot` silently in the fresh kernel (None if it worked)."""
+        code = BOOT_SOURCE + (f"\n_treeprop_boot({int(self._out_cap)}, {OUTPUT_LIMIT_MIME!r})"
+                              "\ndel _treeprop_boot\n")
+        saved = self.timeout
+        self.timeout = 30
+        try:
+            msg_id = self.kc.execute(code, silent=True, store_history=False)
+            reply = self.wait_for_reply(msg_id)
+        except Exception as error:  # noqa: BLE001 - reported, grading goes on
+            return (f"kernel set-up failed ({type(error).__name__}); output bounded by the "
+                    "grader only")
+        finally:
+            self.timeout = saved
+        content = (reply or {}).get("content", {})
+        if content.get("status") != "ok":
+            return (f"kernel set-up failed ({content.get('ename')}: "
+                    f"{str(content.get('evalue'))[:200]}); output bounded by the grader only")
+        return None
+
     def _mark_not_run(self, cell, reason: str) -> None:
         cell.outputs = []
         cell.metadata["treeprop_not_run"] = True
@@ -339,9 +371,12 @@ class SandboxExecute(Execute):
         return None
 
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
+        content = msg.get("content", {})
+        size = len(json.dumps(content, default=str))
         cell_out = getattr(self, "_cell_out", 0) + size
-        if self._flooded or cell_out > self._out_cap or self._nb_out + size > self._nb_out_cap:
+        marker = isinstance(content.get("data"), dict) and OUTPUT_LIMIT_MIME in content["data"]
+        if self._flooded or marker or cell_out > self._out_cap or \
+                self._nb_out + size > self._nb_out_cap:
             if not self._flooded:
                 self._flooded = True
                 outs.append(new_output("error", ename="OutputLimitExceeded",
@@ -353,6 +388,37 @@ class SandboxExecute(Execute):
         self._cell_out = cell_out
         self._nb_out += size
         return super().output(outs, msg, display_id, cell_index)
+
+
+BOOT_SOURCE = (Path(__file__).with_name("kernel_boot.py")).read_text()
+KERNEL_ENDED_CELL = ("the kernel ended while running this cell (exit, os._exit, a signal, "
+                     "os.abort, a crash, or a CPU or memory limit)")
+NOT_RUN_AFTER_END = ("the kernel died or was ended by the submission in an earlier cell; "
+                     "this cell was not run and scores 0")
+_ENDED_HOW = {
+    "exit": "it raised SystemExit: exit(), quit(), sys.exit() or raise SystemExit",
+    "interrupt": "it interrupted itself: SIGINT or KeyboardInterrupt",
+    "died": "the kernel process ended: os._exit, a signal such as SIGKILL or SIGTERM, "
+            "os.abort, a crash, or a CPU or memory limit",
+}
+
+
+def kernel_ended_message(index: int, how: str) -> str:
+    """The one message for every way a submission ends its kernel (see ``_ENDED_HOW``)."""
+    return (f"kernel died in cell {index}: {_ENDED_HOW[how]}; the cells after it were not "
+            "run and score 0")
+
+
+def _ended_by_itself(cell, interrupted_by_us: bool) -> str | None:
+    """'exit' / 'interrupt' when a cell ended its kernel from Python, else None."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") != "error":
+            continue
+        if output.get("ename") == "SystemExit":
+            return "exit"
+        if output.get("ename") == "KeyboardInterrupt" and not interrupted_by_us:
+            return "interrupt"
+    return None
 
 
 _LIMIT_PATTERNS = [

@@ -41,6 +41,7 @@ SOURCE = FIXTURES / "source"
 SUBMISSIONS = FIXTURES / "submissions"
 ASSIGNMENT = "fx01_squares"
 EXPECTED = json.loads((SUBMISSIONS / "EXPECTED.json").read_text())
+ENDINGS = json.loads((SUBMISSIONS / "ENDINGS.json").read_text())
 # Short limits keep the batch quick; memory low enough that a bomb hits it within a cell.
 LIMITS = Limits(cell_seconds=6, notebook_seconds=45, memory_bytes=1536 * 1024**2)
 HIDDEN_LINES = [
@@ -139,6 +140,12 @@ def test_bad_submission(batch, student):
     if expected_text:
         assert expected_text in summary_text(result)
         assert expected_text in summary.table().lower()
+    if student in ENDINGS:  # one message per kind of ending, never a limit or a pass
+        assert ENDINGS[student] in summary_text(result)
+        assert "exceeded the time limit" not in summary_text(result)
+        assert "hit the memory limit" not in summary_text(result)
+    if student.startswith("flood_"):  # stopped by the output cap, not by memory
+        assert "hit the memory limit" not in summary_text(result)
     # the good student's grades are untouched by everybody else's misbehaviour
     assert autograded_score(results["good"]) == 5
 
