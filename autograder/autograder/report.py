@@ -116,6 +116,7 @@ def _exercise_map(master) -> dict[str, tuple[list[str], str]]:
     """grade_id -> (the answer cells it grades, cell type of the grade cell), in master order."""
     out: dict[str, tuple[list[str], str]] = {}
     since: list[str] = []
+    last: list[str] = []  # a second test cell in a row tests the same answer
     for cell in master.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         gid = meta.get("grade_id")
@@ -123,11 +124,12 @@ def _exercise_map(master) -> dict[str, tuple[list[str], str]]:
             continue
         if meta.get("solution") and meta.get("grade"):
             out[gid] = ([gid], cell.cell_type)
-            since = []
+            since, last = [], []
         elif meta.get("solution"):
             since.append(gid)
         elif meta.get("grade"):
-            out[gid] = (list(since), cell.cell_type)
+            last = list(since) if since else last
+            out[gid] = (list(last), cell.cell_type)
             since = []
     return out
 

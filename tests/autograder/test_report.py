@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.autograder, pytest.mark.slow]
 
 from autograder.coordinator import JOURNAL, Coordinator  # noqa: E402
 from autograder.executors import SerialExecutor  # noqa: E402
-from autograder.report import is_untouched, write_reports  # noqa: E402
+from autograder.report import _exercise_map, is_untouched, write_reports  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +94,23 @@ def test_untouched_means_the_released_stub():
 
 
 @pytest.mark.browser
+def test_each_grade_cell_belongs_to_the_answers_above_it():
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    def cell(gid, *, grade=False, solution=False, markdown=False):
+        made = (new_markdown_cell if markdown else new_code_cell)(gid)
+        made.metadata["nbgrader"] = {"grade_id": gid, "grade": grade, "solution": solution}
+        return made
+
+    master = new_notebook(cells=[
+        cell("helpers"), cell("a"), cell("b", solution=True), cell("c", solution=True),
+        cell("test_bc", grade=True), cell("test_bc_more", grade=True),
+        cell("essay", grade=True, solution=True, markdown=True), cell("test_orphan", grade=True)])
+    found = {k: v[0] for k, v in _exercise_map(master).items()}
+    assert found == {"test_bc": ["b", "c"], "test_bc_more": ["b", "c"], "essay": ["essay"],
+                     "test_orphan": []}
+
+
 def test_report_numbers_match_the_gradebook_and_render_in_chromium(course):
     done = run_report(course)
     assert done.returncode == 0, done.stderr
