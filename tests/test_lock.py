@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import tomllib
-from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -73,8 +72,22 @@ def lock_differences(locked: dict[str, str], installed: dict[str, str]) -> list[
     return problems
 
 
-def installed_here() -> dict[str, str]:
-    return {normalise(d.metadata["Name"]): d.version for d in metadata.distributions()}
+#: run by a venv's own interpreter: the distributions in its site-packages.
+#: Only site-packages counts: once imported, setuptools puts its vendored copies
+#: (``setuptools/_vendor``, with their dist-info) on ``sys.path``, and those belong to
+#: the locked setuptools, they are not installed packages.
+INSTALLED_PROBE = """
+import json, re, sysconfig
+from importlib import metadata
+paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+print(json.dumps({re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version
+                  for d in metadata.distributions(path=paths)}))
+"""
+
+
+def installed_in(python: str | Path) -> dict[str, str]:
+    """``{name: version}`` of what pip installed into the venv of ``python``."""
+    return json.loads(subprocess.check_output([str(python), "-c", INSTALLED_PROBE], text=True))
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +125,7 @@ def test_the_locks_pin_the_installers_too(locks):
 
 def test_the_installed_environment_is_the_lock():
     """This interpreter (make test's .venv) holds exactly test.lock (+ torch.lock)."""
-    installed = installed_here()
+    installed = installed_in(sys.executable)
     names = ["test.lock"] + (["torch.lock"] if "torch" in installed or IN_CI else [])
     assert lock_differences(merged(*names), installed) == []
 
@@ -142,10 +155,7 @@ def test_make_setup_lab_installs_the_student_set_only(tmp_path):
                          env=dict(os.environ, PIP_NO_INPUT="1"))
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     python = venv / "bin" / "python"
-    probe = ("import json, re\nfrom importlib import metadata\n"
-             "print(json.dumps({re.sub(r'[-_.]+', '-', d.metadata['Name']).lower(): d.version"
-             " for d in metadata.distributions()}))")
-    installed = json.loads(subprocess.check_output([str(python), "-c", probe], text=True))
+    installed = installed_in(python)
     assert lock_differences(read_lock(LOCKS / "lab.lock"), installed) == []
     # what a student does with it: import the course, draw a tree, and make student versions
     use = ("import treeprop, treeprop.viz, ipywidgets, matplotlib, nbgrader\n"
