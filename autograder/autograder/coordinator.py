@@ -277,6 +277,25 @@ def clean_outputs(nb, master_sources: set[str] | None = None) -> int:
     return changed
 
 
+def read_notebook_leniently(text: str):
+    """A notebook from JSON text even when nbformat would refuse it (then cleaned)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return nbformat.reads(text, as_version=4)
+        except Exception:
+            raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise
+            raw.setdefault("nbformat", 4)
+            raw.setdefault("nbformat_minor", 5)
+            if not isinstance(raw.get("metadata"), dict):
+                raw["metadata"] = {}
+            nb = nbformat.from_dict(raw)
+            clean_outputs(nb)
+            return nb
+
+
 def master_sources_of(course: Course, assignment: str, notebook: str) -> set[str]:
     """The sources of the instructor's cells of one notebook (empty if unreadable)."""
     try:
@@ -427,9 +446,7 @@ class Coordinator:
             nb = None
             if entry.get("autograded"):
                 try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        nb = nbformat.reads(entry["autograded"], as_version=4)
+                    nb = read_notebook_leniently(entry["autograded"])
                     clean_outputs(nb, master_sources_of(self.course, result.assignment, name))
                     strip_hidden_tests(nb)
                 except Exception as error:
@@ -645,13 +662,12 @@ def generate_feedback(course: Course, problems: list[str] | None = None) -> list
                 if not notebooks:
                     continue  # nothing gradable was submitted (missing/unreadable notebooks)
                 for nb_path in notebooks:  # belt and braces: strip and clean again
-                    with warnings.catch_warnings():
+                    nb = read_notebook_leniently(nb_path.read_text(errors="replace"))
+                    clean_outputs(nb, master_sources_of(course, folder.name, nb_path.stem))
+                    strip_hidden_tests(nb)
+                    with warnings.catch_warnings():  # always: nbgrader reads it strictly
                         warnings.simplefilter("ignore")
-                        nb = nbformat.read(nb_path, as_version=4)
-                        changed = clean_outputs(nb, master_sources_of(
-                            course, folder.name, nb_path.stem))
-                        if strip_hidden_tests(nb) or changed:
-                            nbformat.write(nb, nb_path)
+                        nbformat.write(nb, nb_path)
                 outcome = api.generate_feedback(folder.name, student_dir.name, force=True)
                 if not outcome["success"]:
                     detail = str(outcome.get("error") or "").strip().splitlines()

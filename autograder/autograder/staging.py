@@ -186,6 +186,63 @@ def never_staged(rel: str) -> bool:
     return any(_matches(part, NEVER_STAGED) for part in rel.split("/"))
 
 
+CELL_META_KEEP = {"nbgrader": dict, "tags": list, "editable": bool, "deletable": bool}
+
+
+def clean_notebook_json(data: bytes) -> bytes:
+    """The submitted notebook with everything the grader does not need made harmless.
+
+    Notebook metadata (free for the student to fill with values of any type or size)
+    is dropped except ``kernelspec``/``language_info`` dicts; cell metadata keeps only
+    ``nbgrader``, ``tags`` and the edit flags, when of the right type; saved outputs and
+    execution counts are cleared (the grader runs every cell again). What is not JSON
+    is returned unchanged, for :func:`autograder.worker.sanitize_notebook` to report.
+    """
+    import json
+
+    try:
+        nb = json.loads(data)
+    except Exception:  # not JSON, not UTF-8, nested too deep
+        return data
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        return data
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    nb["metadata"] = {key: meta[key] for key in ("kernelspec", "language_info")
+                      if isinstance(meta.get(key), dict) and len(json.dumps(meta[key])) < 4096}
+    cells = []
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown",
+                                                                       "raw"):
+            continue
+        cell_meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        cell["metadata"] = {key: cell_meta[key] for key, kind in CELL_META_KEEP.items()
+                            if isinstance(cell_meta.get(key), kind)}
+        tags = cell["metadata"].get("tags")
+        if tags is not None and not all(isinstance(t, str) for t in tags):
+            del cell["metadata"]["tags"]
+        if not isinstance(cell.get("id"), str):
+            cell.pop("id", None)
+        source = cell.get("source")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            cell["source"] = "".join(source)
+        elif not isinstance(source, str):
+            cell["source"] = ""
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+            attachments = cell.get("attachments")
+            if attachments is not None and not (isinstance(attachments, dict) and all(
+                    isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+                    for v in attachments.values())):
+                del cell["attachments"]
+        cells.append(cell)
+    nb["cells"] = cells
+    return json.dumps(nb).encode()
+
+
 def _copy_bytes(data: bytes, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_bytes(data)
@@ -235,7 +292,7 @@ def stage_submission(job, result, sub_dir: Path, work: Path, ids_of: dict[str, s
                 result.messages.append(f"file {printable(rel)}: could not be read ({error})")
                 continue
             copy = staging / rel
-            copy.write_bytes(data)
+            copy.write_bytes(clean_notebook_json(data))
             found_nbs[rel[:-len(".ipynb")]] = copy
         elif rel in assignment_files:
             continue  # the instructor's copy is used

@@ -355,8 +355,9 @@ def robust(tmp_path_factory):
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "test_square":
             cell.metadata["nbgrader"]["points"] = "a lot"
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "square":
-            cell.metadata["nbgrader"]["grade_id"] = 12345
             cell.metadata["tags"] = {"not": "a list"}
+            cell.metadata["collapsed"] = "very"
+            cell.metadata["huge"] = ["h" * 1000] * 2000
     submit(course, "meta_types", meta)
     raw = json.loads(nbformat.writes(good))
     raw["cells"][3]["outputs"] = [{"output_type": "display_data",
@@ -452,9 +453,14 @@ def test_feedback_survives_malformed_outputs_and_escapes_them(robust):
         html = course.feedback / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         assert html.exists(), student
     text = (course.feedback / "bad_outputs" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
-    assert "<script>alert('html')" not in text and "alert('js')" not in text
-    assert "&lt;script&gt;alert(&#39;printed&#39;)" in text or \
-        "&lt;script&gt;alert('printed')" in text  # printed text is shown, escaped
+    # nothing the student's code produced is live markup (their source is shown escaped)
+    for live in ("<script>alert(", "<svg onload", "<img src=x onerror", "alert('js')</"):
+        assert live not in text, live
+    assert "output of type application/javascript not shown" in text
+    # what the student printed is shown, escaped (once in the source, once as output)
+    printed = text.count("&lt;script&gt;alert(&#39;printed&#39;)") + text.count(
+        "&lt;script&gt;alert('printed')")
+    assert printed >= 2, printed
     meta = (course.feedback / "meta_types" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "<script>alert('meta')" not in meta
 
