@@ -104,14 +104,15 @@ def prepare(course: Course) -> Path:
     """Everything but the server: the gradebook must exist, the config and links are written."""
     from nbgrader.api import Gradebook
 
-    if not course.db_url.startswith("sqlite") or (course.root / "gradebook.db").exists():
-        with Gradebook(course.db_url, course.course_id) as gb:
-            if not gb.assignments:
-                raise FormgradeError("the gradebook has no assignments yet: run make release "
-                                     "or make grade first")
-    else:
-        raise FormgradeError(f"no gradebook at {course.root / 'gradebook.db'}: run make grade "
-                             "first")
+    from .report import gradebook_problem
+
+    problem = gradebook_problem(course)
+    if problem:
+        raise FormgradeError(problem)
+    with Gradebook(course.db_url, course.course_id) as gb:
+        if not gb.assignments:
+            raise FormgradeError("the gradebook has no assignments yet: run make release "
+                                 "or make grade first")
     (course.root / ".formgrade" / "workspaces").mkdir(parents=True, exist_ok=True)
     # the formgrader asks the exchange what was released; a missing folder is a logged error
     (course.root / "exchange").mkdir(exist_ok=True)

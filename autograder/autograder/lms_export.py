@@ -242,6 +242,11 @@ def export(course: Course, fmt: str, path: Path, roster: Path | None = None, *,
         from .coordinator import write_csv
 
         return write_csv(course, Path(path))
+    from .report import gradebook_problem
+
+    problem = gradebook_problem(course)
+    if problem:
+        raise ExportError(problem)
     grades = collect_grades(course)
     people = read_roster(roster) if roster else None
     make = canvas_rows if fmt == "canvas" else moodle_rows

@@ -70,6 +70,16 @@ class AssignmentStats:
 
 # -- reading ------------------------------------------------------------------------------------
 
+def gradebook_problem(course: Course) -> str | None:
+    """Why there is no gradebook to read, or None (opening a missing SQLite file would make one)."""
+    if course.db_url.startswith("sqlite:///"):
+        path = Path(course.db_url[len("sqlite:///"):])
+        if not path.is_file():
+            return (f"no gradebook at {path}: grade first (make grade), or point COURSE= / "
+                    "DB_URL= at the course")
+    return None
+
+
 def _canonical_code(source: str) -> str | None:
     """The code's structure without comments, docstrings or the stub's message, or None."""
     try:
@@ -423,6 +433,9 @@ def write_reports(course: Course, out: Path | None = None,
     """Write ``<out>/<assignment>.html`` for every graded assignment and ``<out>/index.html``."""
     from nbgrader.api import Gradebook
 
+    problem = gradebook_problem(course)
+    if problem:
+        raise ValueError(problem)
     out = Path(out) if out else course.root / "reports"
     with Gradebook(course.db_url, course.course_id) as gb:
         known = sorted(a.name for a in gb.assignments if a.submissions)

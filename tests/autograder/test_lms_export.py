@@ -204,3 +204,23 @@ def test_the_plain_csv_is_still_the_default(course, tmp_path):
     assert table[0] == ["student", "assignment", "notebook", "score", "max_score",
                         "needs_manual_grade", "status"]
     assert ["ann", ASSIGNMENT, ASSIGNMENT, "6.0", "6.0", "False", "graded"] in table
+
+
+@pytest.mark.parametrize("command", [["report"], ["export", "--format", "canvas"],
+                                     ["export", "--format", "moodle"], ["formgrade"]])
+def test_a_course_without_a_gradebook_is_an_error_not_an_empty_one(tmp_path, command):
+    import contextlib
+    import io
+
+    from autograder.cli import main
+
+    course = tmp_path / "typo"
+    argv = ["--course", str(course), *command]
+    if command[0] == "export":
+        argv += ["--csv", str(tmp_path / "out.csv")]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(argv)
+    assert code == 2
+    assert f"no gradebook at {course / 'gradebook.db'}" in err.getvalue()
+    assert not course.exists() and not (tmp_path / "out.csv").exists()
