@@ -7,6 +7,10 @@ on fewer samples (per-step time is what is reported), fast ones on repeated
 epochs, and every figure is the best of a few repeats so that other work on a
 shared machine disturbs it less. The scaling part measures one training step
 of the compiled and cached engines on chains and trees of 10 to 100,000 nodes.
+The user-loop part times a compiled model trained by the user's own Python loop
+(``p = m.predict(x); m.backward(loss_grad(y, p))`` per sample) against
+``train_model``'s generated loop and micrograd, taking turns, several repeats,
+and reports the medians.
 
     python bench/bench_engines.py            # the full run (a few minutes)
     python bench/bench_engines.py --quick    # a smoke test of every row
@@ -21,6 +25,7 @@ import math
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -193,6 +198,28 @@ def treeprop_runner(task: str, engine: str, budget: Budget) -> tuple[Callable[[]
         tp.train_model(model, loss, data, epochs=epochs, **kw)
         return epochs * len(data)
     return run, ""
+
+
+LOSS_GRADS = {"fc": mse_grad, "line": bce_grad, "moons": bce_grad, "digits": cce_grad}
+
+
+def user_loop_runner(task: str, budget: Budget) -> tuple[Callable[[], int], str]:
+    """A compiled model trained by a plain Python loop over predict and backward."""
+    _, build, _, _ = TASKS[task]
+    base = task.split("-")[0]
+    model = build().compile(engine="compiled")
+    grad = LOSS_GRADS[base]
+    data = data_for(task)
+    reps = budget.epochs({"fc": 20, "line": 20, "moons": 1, "digits": 1}[base])
+    part = data if base in ("fc", "line", "moons") else data[:budget.slow_samples(5e-4)]
+
+    def run() -> int:
+        predict, backward = model.predict, model.backward
+        for _ in range(reps):
+            for x, y in part:
+                backward(grad(y, predict(x)))
+        return reps * len(part)
+    return run, ("" if len(part) == N else f"{len(part)} samples")
 
 
 # -- micrograd -------------------------------------------------------------------------------
@@ -436,11 +463,12 @@ def scaling(budget: Budget) -> list[dict]:
 
 
 # -- report ---------------------------------------------------------------------------------------
-ENGINES = ["recursive", "cached", "compiled", "batched", "micrograd", "pytorch"]
+ENGINES = ["recursive", "cached", "compiled", "user", "batched", "micrograd", "pytorch"]
 ENGINE_NAMES = {
     "recursive": "treeprop recursive (uncached)",
     "cached": "treeprop cached (`compile()`)",
     "compiled": "treeprop compiled (`engine=\"compiled\"`)",
+    "user": "treeprop compiled, your own loop (`m.predict` + `m.backward`)",
     "batched": "treeprop batched (`engine=\"batched\"`)",
     "micrograd": "micrograd 0.1.0",
     "pytorch": "PyTorch CPU, 1 thread, float64",
@@ -460,6 +488,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: tiny budgets")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--tasks", default=",".join(TASKS),
+                        help="comma-separated tasks to run (default: all)")
+    parser.add_argument("--skip-scaling", action="store_true",
+                        help="leave out the scaling part")
     args = parser.parse_args()
     budget = Budget(args.quick)
     began = time.perf_counter()
@@ -467,7 +499,8 @@ def main() -> None:
     results: dict[tuple[str, str], tuple[float, str]] = {}
     skipped: list[str] = []
     runners: dict[tuple[str, str], tuple[Callable[[], int], int]] = {}
-    for task in TASKS:
+    chosen = [t for t in args.tasks.split(",") if t in TASKS]
+    for task in chosen:
         for engine in ENGINES:
             if engine == "pytorch" and torch is None:
                 skipped.append("PyTorch is not installed (pip install -e '.[torch]'): its "
@@ -476,12 +509,14 @@ def main() -> None:
             if engine == "micrograd" and Value is None:
                 skipped.append("micrograd is not installed: its rows are left out")
                 continue
-            if engine == "recursive" and task.startswith("digits") and not args.quick:
-                pass
+            if engine == "user" and TASKS[task][3]:
+                continue  # the user's loop is per-sample SGD
             if engine == "micrograd":
                 run, note = micrograd_runner(task, budget)
             elif engine == "pytorch":
                 run, note = torch_runner(task, budget)
+            elif engine == "user":
+                run, note = user_loop_runner(task, budget)
             else:
                 run, note = treeprop_runner(task, engine, budget)
             per, steps = best_time(run, budget.seconds)
@@ -503,7 +538,8 @@ def main() -> None:
         for engine in quick:
             print(f"{task:12s} {engine:10s} {fmt_time(results[(task, engine)][0]):>12s}  "
                   "(best after taking turns)", flush=True)
-    scale = scaling(budget)
+    user = user_loop_medians(budget, runners)
+    scale = [] if args.skip_scaling else scaling(budget)
     for r in scale:
         print(f"scaling {r['kind']:5s} {r['size']:>7,} nodes {r['engine']:8s} "
               f"{r['ns_per_node']:8.1f} ns/node/step", flush=True)
@@ -521,7 +557,8 @@ def main() -> None:
              "× = ratio to the fastest engine on that task.", ""]
     lines += ["| task | engine | time per sample-step | × fastest | timed on |",
               "|---|---|---:|---:|---|"]
-    for task, (title, *_rest) in TASKS.items():
+    for task in chosen:
+        title = TASKS[task][0]
         peers = {e: results[(task, e)] for e in ENGINES if (task, e) in results}
         fastest = min(v[0] for v in peers.values())
         for engine, (per, note) in peers.items():
@@ -540,8 +577,10 @@ def main() -> None:
             lines.append(f"| {kind} | {size:,} | {c['ns_per_node']:.0f} | "
                          f"{k['ns_per_node']:.0f} | {c['compile_ns_per_node'] / 1000:.1f} | "
                          f"{shape} |")
+    lines += user_loop_table(user)
     lines += ["", "### Targets", ""]
     lines += targets(results, scale)
+    lines += user_loop_targets(user)
     if skipped:
         lines += ["", *sorted(set(f"Note: {s}" for s in skipped))]
     text = "\n".join(lines) + "\n"
@@ -549,6 +588,65 @@ def main() -> None:
     args.out.write_text(text)
     print()
     print(text)
+
+
+USER_TASKS = ("line", "moons")
+USER_PEERS = ("user", "compiled", "micrograd")
+
+
+def user_loop_medians(budget: Budget, runners: dict) -> dict[str, dict[str, list[float]]]:
+    """Seconds per step of each repeat, the three engines taking turns on each task."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for task in USER_TASKS:
+        peers = [e for e in USER_PEERS if (task, e) in runners]
+        if "user" not in peers or "compiled" not in peers:
+            continue
+        times: dict[str, list[float]] = {e: [] for e in peers}
+        for _ in range(1 if budget.quick else 7):
+            for engine in peers:
+                run = runners[(task, engine)][0]
+                start = time.perf_counter()
+                n = run()
+                times[engine].append((time.perf_counter() - start) / n)
+        out[task] = times
+        print(f"user loop {task}: " + ", ".join(
+            f"{e} {fmt_time(statistics.median(t))}" for e, t in times.items()), flush=True)
+    return out
+
+
+def user_loop_table(user: dict) -> list[str]:
+    lines = ["", "### Your own training loop on a compiled model", "",
+             "`m = model.compile(engine=\"compiled\")`, then per sample `p = m.predict(x); "
+             "m.backward(bce_grad(y, p))`, against `train_model`'s generated loop and "
+             "micrograd: the three take turns, 7 repeats each; medians (and the range).", "",
+             "| task | your loop | generated loop | micrograd | your loop / generated | "
+             "micrograd / your loop |", "|---|---:|---:|---:|---:|---:|"]
+    for task, times in user.items():
+        med = {e: statistics.median(t) for e, t in times.items()}
+        span = {e: f"{fmt_time(med[e])} ({fmt_time(min(t))}–{fmt_time(max(t))})"
+                for e, t in times.items()}
+        mg = med.get("micrograd")
+        lines.append(
+            f"| {TASKS[task][0]} | {span['user']} | {span['compiled']} | "
+            f"{span.get('micrograd', '—')} | {med['user'] / med['compiled']:.2f} | "
+            + (f"{mg / med['user']:.1f} |" if mg else "— |"))
+    return lines
+
+
+def user_loop_targets(user: dict) -> list[str]:
+    out = []
+    want_mg = {"line": 7.0, "moons": 5.0}
+    for task, times in user.items():
+        med = {e: statistics.median(t) for e, t in times.items()}
+        r = med["user"] / med["compiled"]
+        out.append(f"- your own loop within 2.5× of the generated loop on `{task}`: {r:.2f}× — "
+                   + ("met" if r <= 2.5 else "**missed**"))
+        if "micrograd" in med:
+            r = med["micrograd"] / med["user"]
+            out.append(f"- your own loop ≥ {want_mg[task]:g}× faster than micrograd on "
+                       f"`{task}`: {r:.1f}× — "
+                       + ("met" if r >= want_mg[task] else "**missed**"))
+    return out
 
 
 def targets(results: dict, scale: list[dict]) -> list[str]:

@@ -31,6 +31,8 @@ gradient is a whole array per sample.
 
 from __future__ import annotations
 
+import functools
+import operator
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -44,31 +46,70 @@ from treeprop.errors import InputCountError, NonFiniteError
 from treeprop.fast import Plan, UnsupportedNodeError, backward_seed
 from treeprop.macros import Linear
 from treeprop.nodes import Computation, now
+from treeprop.ops import TABLE, OpSpec, message
 from treeprop.training import check_input_values
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
 
-def _sigmoid(z: Any) -> Any:
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+class NumpyMath:
+    """The maths namespace of the operation table on NumPy arrays (one entry per sample)."""
+
+    exp, log, tanh, abs, maximum = np.exp, np.log, np.tanh, np.abs, np.maximum
+    clip = staticmethod(np.clip)  # a plain function: not a method of this class
+
+    @staticmethod
+    def let(x: Any) -> Any:
+        return x
+
+    @staticmethod
+    def where(cond: Any, a: Any, b: Any) -> Any:
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def sum(xs: list[Any]) -> Any:
+        return functools.reduce(operator.add, xs)
+
+    @staticmethod
+    def prod(xs: list[Any]) -> Any:
+        return functools.reduce(operator.mul, xs)
+
+    @staticmethod
+    def max(xs: list[Any]) -> Any:
+        return functools.reduce(np.maximum, xs)
+
+    @staticmethod
+    def pow(x: Any, k: float) -> Any:
+        return np.asarray(x, dtype=float) ** k
+
+
+NP = NumpyMath()
+
+
+def _guarded(spec: OpSpec, guards: list[tuple[Any, str]], label: str, xs: list[Any],
+             k: Any) -> None:
+    """Raise the first guard that holds for some sample, with that sample's numbers."""
+    for cond, text in guards:
+        hit = np.asarray(cond)
+        if hit.any():
+            row = int(np.argmax(hit.reshape(-1))) if hit.ndim else 0
+            at = [np.asarray(x).reshape(-1)[row] if np.ndim(x) else x for x in xs]
+            raise NonFiniteError(message(text, label, at, k))
 
 
 def _activate(kind: str, z: Any) -> Any:
-    if kind == "relu":
-        return np.maximum(z, 0.0)  # a NaN stays NaN here, and the root check reports it
-    if kind == "sigmoid":
-        return _sigmoid(z)
-    return np.tanh(z)
+    return TABLE[kind].forward(NP, [z], None)
 
 
 def _slope(kind: str, z: Any, a: Any) -> Any:
     """d(activation)/dz, from the input z and the output a."""
-    if kind == "relu":
-        return z > 0.0
-    if kind == "sigmoid":
-        return a * (1.0 - a)
-    return 1.0 - a * a
+    local = TABLE[kind].local
+    assert local is not None
+    return local(NP, [z], a, None)[0]
+
+
+def _columns(M: Any) -> list[Any]:
+    return [M[:, j] for j in range(M.shape[1])]
 
 
 class Layer:
@@ -320,10 +361,9 @@ class BatchedProgram:
                     self._vals[ins[1]] = self._op(ins[1], ins[2])
                 elif op == "output":
                     self._vals[ins[1]] = self._matrix(ins[2])
-                else:  # softmax
-                    z = self._matrix(ins[2])
-                    e = np.exp(z - z.max(axis=1, keepdims=True))
-                    self._vals[ins[1]] = e / e.sum(axis=1, keepdims=True)
+                else:  # softmax, column by column from the table
+                    cols = TABLE["softmax"].forward(NP, _columns(self._matrix(ins[2])), None)
+                    self._vals[ins[1]] = np.stack(cols, axis=1)
         out = self._get(plan.vector_chain[-1] if plan.vector else plan.root)
         if np.shape(out)[:1] != (X.shape[0],):  # a root that does not depend on the inputs
             out = np.array(np.broadcast_to(out, (X.shape[0],) + np.shape(out)[1:]), dtype=float)
@@ -336,40 +376,16 @@ class BatchedProgram:
         return out
 
     def _op(self, i: int, kind: str) -> Any:
+        """One node over the batch: its row of the operation table, on arrays."""
+        spec = self.plan.specs[i]
+        if spec is None:  # pragma: no cover - leaves and macros have no instruction
+            raise UnsupportedNodeError(f"the batched engine cannot compute a {kind!r} node")
         xs = [self._get(c) for c in self.plan.kids[i]]
-        if kind == "add":
-            out = xs[0]
-            for x in xs[1:]:
-                out = out + x
-            return out
-        if kind == "mul":
-            out = xs[0]
-            for x in xs[1:]:
-                out = out * x
-            return out
-        a = xs[0]
+        k = self.plan.settings[i]
+        _guarded(spec, spec.guard(NP, xs, k), self.plan.nodes[i].label(), xs, k)
         if kind in ACTIVATIONS:
-            return _activate(kind, np.asarray(a, dtype=float))
-        if kind == "exp":
-            return np.exp(a)
-        if kind == "neg":
-            return -a
-        if kind == "log":
-            if np.any(np.asarray(a) <= 0.0):
-                raise NonFiniteError(f"{self.plan.nodes[i].label()}: log of a number <= 0")
-            return np.log(a)
-        if kind == "div":
-            if np.any(np.asarray(xs[1]) == 0.0):
-                raise NonFiniteError(f"{self.plan.nodes[i].label()}: division by zero")
-            return a / xs[1]
-        if kind == "pow":
-            k = self.plan.nodes[i].exponent
-            a = np.asarray(a, dtype=float)
-            if not k.is_integer() and np.any(a < 0.0):
-                raise NonFiniteError(f"{self.plan.nodes[i].label()}: a negative number "
-                                     f"to the power {k:g} is not real")
-            return a ** k
-        raise UnsupportedNodeError(f"the batched engine cannot compute a {kind!r} node")
+            xs = [np.asarray(x, dtype=float) for x in xs]
+        return spec.forward(NP, xs, k)
 
     # -- backward ------------------------------------------------------------------------
     def backward_batch(self, D: Any) -> None:
@@ -411,8 +427,9 @@ class BatchedProgram:
                     if G is None:
                         continue
                     if op == "softmax":
-                        S = self._vals[ins[1]]
-                        G = S * (G - (G * S).sum(axis=1, keepdims=True))
+                        shares = TABLE["softmax"].chain(NP, [], _columns(self._vals[ins[1]]),
+                                                        _columns(G), None)
+                        G = np.stack(shares, axis=1)
                     self._give_matrix(ins[2], G, fresh=op == "softmax")
                 else:
                     g = self._g.pop(ins[1], None)
@@ -453,41 +470,17 @@ class BatchedProgram:
         # gradients of the inputs are not needed
 
     def _node_backward(self, i: int, kind: str, g: Any) -> None:
-        kids = self.plan.kids[i]
-        if kind == "add":
-            for c in kids:
-                self._give(c, g)
-        elif kind == "neg":
-            self._give(kids[0], -g)
-        elif kind == "mul":
-            xs = [self._get(c) for c in kids]
-            for k, c in enumerate(kids):
-                other = 1.0
-                for m, x in enumerate(xs):
-                    if m != k:
-                        other = other * x
-                self._give(c, g * other)
-        elif kind in ACTIVATIONS:
-            self._give(kids[0], g * _slope(kind, self._get(kids[0]), self._vals[i]))
-        elif kind == "exp":
-            self._give(kids[0], g * self._vals[i])
-        elif kind == "log":
-            self._give(kids[0], g / self._get(kids[0]))
-        elif kind == "div":
-            a, b = self._get(kids[0]), self._get(kids[1])
-            self._give(kids[0], g / b)
-            self._give(kids[1], -g * a / (b * b))
-        elif kind == "pow":
-            k = self.plan.nodes[i].exponent
-            if k == 0.0:
-                return
-            x = np.asarray(self._get(kids[0]), dtype=float)
-            if k < 1.0 and np.any(x == 0.0):
-                raise NonFiniteError(f"{self.plan.nodes[i].label()}: the slope of "
-                                     f"x ** {k:g} at 0 is infinite")
-            self._give(kids[0], g * (k * x ** (k - 1.0)))
-        else:  # pragma: no cover
-            raise UnsupportedNodeError(kind)
+        """The chain rule for one node over the batch, from the operation table."""
+        plan = self.plan
+        spec, k, kids = plan.specs[i], plan.settings[i], plan.kids[i]
+        assert spec is not None
+        xs = ([np.asarray(self._get(c), dtype=float) for c in kids] if "xs" in spec.needs
+              else [None] * len(kids))
+        out = self._vals[i] if "out" in spec.needs else None
+        if "xs" in spec.needs:
+            _guarded(spec, spec.slope_guard(NP, xs, k), plan.nodes[i].label(), xs, k)
+        for c, share in zip(kids, spec.chain(NP, xs, out, g, k)):
+            self._give(c, share)
 
     def step(self, scale: float = 1.0) -> None:
         """Gradient descent: every parameter -= learning rate * scale * gradient."""
@@ -614,24 +607,16 @@ def _rates(values: Any) -> Any:
 
 
 def _vector_loss(loss: Callable, dloss: Callable) -> Callable | None:
-    """NumPy versions of treeprop's own losses, or ``None`` for others."""
-    fn = getattr(loss, "fn", loss)
-    if fn is losses.mse and dloss is losses.mse_grad:
-        return lambda y, p: ((y - p) ** 2, -2.0 * (y - p))
-    if fn is losses.bce and dloss is losses.bce_grad:
-        def bce(y: Any, p: Any) -> tuple[Any, Any]:
-            q = np.clip(p, losses.EPS, 1.0 - losses.EPS)
-            return (-(y * np.log(q) + (1.0 - y) * np.log(1.0 - q)),
-                    (q - y) / (q * (1.0 - q)))
-        return bce
-    if fn is losses.cce and dloss is losses.cce_grad:
-        def cce(y: Any, p: Any) -> tuple[Any, Any]:
-            q = np.maximum(p, losses.EPS)
-            hit = y != 0.0
-            return (-(np.where(hit, y * np.log(q), 0.0)).sum(axis=1),
-                    np.where(hit, -y / q, 0.0))
-        return cce
-    return None
+    """One of treeprop's own losses evaluated with NumPy (its own formula), or ``None``."""
+    known = losses.find(loss, dloss)
+    if known is None:
+        return None
+    if known.vector:  # one column per class
+        def by_columns(y: Any, p: Any) -> tuple[Any, Any]:
+            ys, ps = _columns(y), _columns(p)
+            return known.fn(ys, ps, NP), np.stack(known.grad(ys, ps, NP), axis=1)
+        return by_columns
+    return lambda y, p: (known.fn(y, p, NP), known.grad(y, p, NP))
 
 
 @register("batched")

@@ -71,6 +71,10 @@ def compile_cached(model: Computation) -> Computation:
     for node in order:
         # keep links to parents in *other* compiled models sharing this node
         node._parents = [p for p in node._parents if id(p) not in inside]
+        # a fast engine that writes this node's values directly must stop doing so
+        leave = node.__dict__.get("_direct_writer")
+        if leave is not None:
+            leave()
     for node in order:
         for child in node.children:
             child._parents.append(node)

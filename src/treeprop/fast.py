@@ -10,29 +10,34 @@ How it works
     The nodes are numbered in postorder. Forward code assigns ``v<i>`` for node
     ``i`` in that order; backward code walks the reverse (topological) order,
     the order of :meth:`NeuralNetNode.backward`, and accumulates ``g<i>`` from
-    each parent, so the numbers match the recursive engine. A parameter takes
-    its SGD step as soon as its gradient is complete. Graphs of up to
+    each parent, so the numbers match the recursive engine. Each statement is
+    the operation's row of :data:`treeprop.ops.TABLE` rendered as source
+    (:class:`SourceMath`): the engine holds no maths of its own. A parameter
+    takes its SGD step as soon as its gradient is complete. Graphs of up to
     :data:`FUSE` computing nodes become one function; bigger ones are cut into
     functions of :data:`CHUNK` nodes that hand values on through a list, with
-    everything else in local variables. No expression nests, so ``compile()``
-    of the source stays linear and a 100,000-deep chain is fine.
+    everything else in local variables. No expression nests deeper than one
+    operation, so ``compile()`` of the source stays linear and a 100,000-deep
+    chain is fine. Every generated function is written by fresh writers whose
+    settings are one frozen :class:`Options`.
 
 When the objects are in sync with the compiled program
-    * Parameter values live in the program's flat list while it runs. Any change
-      to a leaf made through ``.value`` (or a new leaf) is noticed on the next
-      ``predict``/``forward``/``backward`` and reloaded; learning rates are
-      reloaded on every ``backward`` and at the start of ``train_model``.
-    * ``predict(x)`` writes ``x`` into the :class:`Input` leaves, like the other
-      engines, so ``forward()`` afterwards gives the same value.
-    * ``backward(d, update=...)`` sets ``node.gradient`` on every node and writes
-      updated parameter values back through ``Parameter.value``, exactly as the
-      recursive engine does.
+    * ``predict(x)`` and ``backward(d)`` called from Python, sample by sample,
+      run generated functions that read and write the node objects themselves
+      (inputs, parameter values, every ``node.gradient``), so after each call
+      the nodes are exactly as the recursive engine leaves them. They check
+      their arguments in the generated code (count, plain numbers, finite) and
+      hand anything unusual (a mapping of names, numpy scalars, a leaf changed
+      behind their back, a value that blew up) to the careful path, which gives
+      the precise error. Graphs cut into chunks, and graphs sharing nodes with
+      another compiled model, always take the careful path.
     * ``train_model`` runs each epoch as one generated loop (parameters in local
       variables, MSE and BCE written inline) and touches no node object until
       someone can look: before each ``callback`` and when it returns, every
       ``Parameter.value`` holds the trained value, the inputs hold the last
       sample and every ``node.gradient`` the gradient of that last step.
-      ``model.sync()`` writes the parameters back by hand (after an interrupt).
+      ``model.sync()`` writes the parameters back by hand (after an interrupt);
+      the next ``predict`` or ``backward`` does it too.
 
 Node classes the engine does not know (or known classes that override ``op``,
 ``grad``, ``on_backward`` ...) raise :class:`UnsupportedNodeError`, unless
@@ -44,18 +49,19 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-from treeprop import losses, ops
+from treeprop import losses, nodes
 from treeprop.caching import compile_cached
 from treeprop.engines import attach, detach, register
 from treeprop.errors import InputCountError, NonFiniteError, TreepropError
 from treeprop.graph import backward as topological_backward
-from treeprop.losses import EPS
 from treeprop.macros import Macro
-from treeprop.nodes import Computation, Constant, Input, Parameter, now
-from treeprop.outputs import Output, Softmax
+from treeprop.nodes import Computation, Constant, Input, Leaf, Parameter, now
+from treeprop.ops import FLOAT, OpSpec, setting
 from treeprop.training import check_input_values
 from treeprop.walk import postorder
 
@@ -72,21 +78,23 @@ class UnsupportedNodeError(TreepropError, TypeError):
     """The graph holds a node whose computation the engine cannot translate."""
 
 
-KINDS: dict[type, str] = {
-    ops.Add: "add", ops.Multiply: "mul", ops.ReLU: "relu", ops.Sigmoid: "sigmoid",
-    ops.Tanh: "tanh", ops.Exp: "exp", ops.Log: "log", ops.Power: "pow",
-    ops.Negate: "neg", ops.Divide: "div", Output: "output", Softmax: "softmax",
-    Macro: "macro", Input: "input", Parameter: "param", Constant: "const",
-}
 LEAVES = ("input", "param", "const")
+_LEAF_KINDS: dict[type, str] = {Input: "input", Parameter: "param", Constant: "const"}
 _METHODS = ("op", "grad", "_child_derivatives", "on_backward", "_apply", "forward")
 
 
 def node_kind(node: Any) -> str:
-    """The engine's name for what ``node`` computes; raises for unknown classes."""
+    """The engine's name for what ``node`` computes; raises for unknown classes.
+
+    A known class is a leaf, a :class:`Macro` or one with a row (``spec``) of
+    the operation table; a subclass that overrides one of its methods is refused.
+    """
     cls = type(node)
     for base in cls.__mro__:
-        kind = KINDS.get(base)
+        kind = _LEAF_KINDS.get(base) or ("macro" if base is Macro else None)
+        spec = base.__dict__.get("spec")
+        if kind is None and isinstance(spec, OpSpec):
+            kind = spec.kind
         if kind is not None:
             break
     else:
@@ -113,6 +121,11 @@ class Plan:
         self.nodes = postorder(model)
         index = {id(n): i for i, n in enumerate(self.nodes)}
         self.kinds = [node_kind(n) for n in self.nodes]
+        self.specs: list[OpSpec | None] = [getattr(type(n), "spec", None)
+                                           if k not in LEAVES and k != "macro" else None
+                                           for n, k in zip(self.nodes, self.kinds)]
+        self.settings = [setting(s, n) if s is not None else None
+                         for s, n in zip(self.specs, self.nodes)]
         self.kids = [[index[id(c)] for c in n.children] for n in self.nodes]
         self.root = len(self.nodes) - 1
         self.inputs: list[Input] = list(model.inputs or [])
@@ -125,9 +138,13 @@ class Plan:
         chain = [self.root]
         while self.kinds[chain[-1]] == "macro":
             chain.append(self.kids[chain[-1]][0])
-        self.vector_chain = chain if self.kinds[chain[-1]] in ("output", "softmax") else []
+        self.vector_chain = chain if self.nodes[chain[-1]].returns_list else []
         self.vector = bool(self.vector_chain)
         self.width = len(self.kids[chain[-1]]) if self.vector else 1
+        self.computing = sum(k not in LEAVES and k != "macro" for k in self.kinds)
+        inside = {id(n) for n in self.nodes}
+        #: another compiled model links to some node: change them only through .value
+        self.shared = any(id(p) not in inside for n in self.nodes for p in n._parents)
 
     def resolve(self, i: int) -> int:
         """Follow pass-through macros down to the node that computes the value."""
@@ -140,40 +157,234 @@ def _literal(x: float) -> str:
     return f"({x!r})"
 
 
-class _Func:
+# -- the operation table as source --------------------------------------------------------
+class Sym:
+    """A value in generated code: arithmetic on it writes the expression's source."""
+
+    __slots__ = ("text",)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        raise TypeError("the operation table may not branch on a value; use m.where")
+
+    def _bin(self, op: str, other: Any, swap: bool = False) -> Sym:
+        a, b = (_sym(other), self) if swap else (self, _sym(other))
+        return Sym(f"({a} {op} {b})")
+
+    def __add__(self, o: Any) -> Sym:
+        return self._bin("+", o)
+
+    def __radd__(self, o: Any) -> Sym:
+        return self._bin("+", o, True)
+
+    def __sub__(self, o: Any) -> Sym:
+        return self._bin("-", o)
+
+    def __rsub__(self, o: Any) -> Sym:
+        return self._bin("-", o, True)
+
+    def __mul__(self, o: Any) -> Sym:
+        if _is_number(o) and o == 1.0:
+            return self
+        if _is_number(o) and o == -1.0:
+            return -self
+        return self._bin("*", o)
+
+    def __rmul__(self, o: Any) -> Sym:
+        if _is_number(o) and o in (1.0, -1.0):
+            return self * o
+        return self._bin("*", o, True)
+
+    def __truediv__(self, o: Any) -> Sym:
+        return self._bin("/", o)
+
+    def __rtruediv__(self, o: Any) -> Sym:
+        return self._bin("/", o, True)
+
+    def __pow__(self, o: Any) -> Sym:
+        return self._bin("**", float(o))
+
+    def __neg__(self) -> Sym:
+        return Sym(f"(-{self})")
+
+    def __gt__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin(">", o)
+
+    def __ge__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin(">=", o)
+
+    def __lt__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("<", o)
+
+    def __le__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("<=", o)
+
+    def __eq__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("==", o)
+
+    def __ne__(self, o: Any) -> Sym:  # type: ignore[override]
+        return self._bin("!=", o)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _sym(x: Any) -> Sym:
+    return x if isinstance(x, Sym) else Sym(_literal(float(x)))
+
+
+class SourceMath:
+    """The maths namespace of the operation table, writing source into ``body``.
+
+    ``let`` names a value used more than once (``<prefix><n> = ...``); sums and
+    products of many terms are cut every :data:`TERMS` terms.
+    """
+
+    def __init__(self, body: Body, prefix: str) -> None:
+        self.body = body
+        self.prefix = prefix
+        self.count = 0
+
+    def let(self, x: Any) -> Sym:
+        name = f"{self.prefix}{self.count}"
+        self.count += 1
+        self.body.line(f"{name} = {_sym(x)}")
+        return Sym(name)
+
+    def _call(self, fn: str, *args: Any) -> Sym:
+        return Sym(f"{fn}({', '.join(str(_sym(a)) for a in args)})")
+
+    def exp(self, x: Any) -> Sym:
+        return self._call("exp", x)
+
+    def log(self, x: Any) -> Sym:
+        return self._call("log", x)
+
+    def tanh(self, x: Any) -> Sym:
+        return self._call("tanh", x)
+
+    def abs(self, x: Any) -> Sym:
+        return self._call("abs", x)
+
+    def maximum(self, a: Any, b: Any) -> Sym:
+        return self._call("max", a, b)
+
+    def max(self, xs: list[Any]) -> Sym:
+        return _sym(xs[0]) if len(xs) == 1 else self._call("max", *xs)
+
+    def where(self, cond: Any, a: Any, b: Any) -> Sym:
+        return Sym(f"({_sym(a)} if {cond} else {_sym(b)})")
+
+    def clip(self, x: Any, low: float, high: float) -> Sym:
+        low_side = self.let(self.where(_sym(x) > low, x, low))
+        return self.where(low_side < high, low_side, high)
+
+    def pow(self, x: Any, k: float) -> Sym:
+        return _sym(x) ** k
+
+    def sum(self, xs: list[Any]) -> Sym:
+        return self._chain(" + ", xs)
+
+    def prod(self, xs: list[Any]) -> Sym:
+        return self._chain(" * ", xs)
+
+    def _chain(self, op: str, xs: list[Any]) -> Sym:
+        acc = Sym("(" + op.join(str(_sym(x)) for x in xs[:TERMS]) + ")")
+        for k in range(TERMS, len(xs), TERMS):
+            acc = Sym(f"({self.let(acc)}{op}{op.join(str(_sym(x)) for x in xs[k:k + TERMS])})")
+        return acc
+
+
+# -- generated functions ------------------------------------------------------------------
+class Body:
+    """Lines of a generated function; indentation comes from :meth:`block`."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[int, str]] = []
+        self.depth = 1
+
+    def line(self, text: str) -> None:
+        self.lines.append((self.depth, text))
+
+    def insert(self, index: int, text: str) -> None:
+        self.lines.insert(index, (1, text))
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.line(header)
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def extend(self, other: Body) -> None:
+        """``other``'s lines at this body's current depth."""
+        self.lines.extend((self.depth + d - 1, text) for d, text in other.lines)
+
+    def render(self, name: str, args: str, result: str | None = None) -> str:
+        out = [f"def {name}({args}):"]
+        out += ["    " * d + text for d, text in self.lines]
+        if result is not None:
+            out.append(f"    return {result}")
+        if len(out) == 1:
+            out.append("    pass")
+        return "\n".join(out) + "\n"
+
+
+class Func(Body):
     """One generated function: its lines and the names it has in hand."""
 
     def __init__(self, number: int) -> None:
+        super().__init__()
         self.number = number
-        self.lines: list[str] = []
         self.have: set[str] = set()
         self.gmod: list[int] = []  # gradients assigned here, in order
         self.gmod_set: set[int] = set()
         self.count = 0
 
 
-class _Writer:
-    """Writes the forward and backward code of a :class:`Plan`."""
+@dataclass(frozen=True)
+class Options:
+    """How the functions of one generated pass are written (a fresh writer each)."""
 
-    def __init__(self, plan: Plan, chunk: int) -> None:
-        self.plan = plan
-        self.chunk = max(1, chunk)
-        self.need_v: set[int] = set()  # values some other function reads from V
-        self.defined_in: dict[int, int] = {}
-        # In the one-function training step a gradient that arrives along a single
-        # edge is not copied into a variable of its own: its uses read the
-        # parent's name (or, for a parameter, the expression) directly.
-        self.inline = False
-        self.alias: dict[int, str] = {}
-        self.learning_rates: list[float] | None = None  # literals in the update
-        self.param_locals = False  # the update writes local variables (epoch loop)
-        self.edges = [0] * len(plan.nodes)
-        for kids in plan.kids:
-            for c in kids:
-                self.edges[c] += 1
+    chunk: int  # the most computing nodes per function
+    #: every gradient ends up in G (or on the node objects): the public backward
+    public: bool = True
+    #: the parameters take their SGD step inside the generated code
+    update: bool = False
+    #: a gradient that arrives along a single edge is passed on by name, not copied
+    inline: bool = False
+    #: learning rates written as literals (else read from ``L`` or the node)
+    rates: tuple[float, ...] | None = None
+    #: the SGD step writes the local ``p<k>`` (the epoch loop keeps them in locals)
+    param_locals: bool = False
+    #: read and write the node objects themselves (the per-sample public path)
+    on_nodes: bool = False
 
-    # -- names -------------------------------------------------------------
-    def value(self, f: _Func, j: int) -> str:
+
+@dataclass
+class Shared:
+    """What the writers of one program tell each other: values read across functions."""
+
+    need_v: set[int] = field(default_factory=set)
+    defined_in: dict[int, int] = field(default_factory=dict)
+
+
+class _Names:
+    """Names of values in generated code, loading them where a function lacks them."""
+
+    def __init__(self, plan: Plan, opts: Options, shared: Shared) -> None:
+        self.plan, self.opts, self.shared = plan, opts, shared
+
+    def value(self, f: Func, j: int) -> str:
         """An expression for node j's value inside function f (loading it if needed)."""
         plan = self.plan
         j = plan.resolve(j)
@@ -181,259 +392,203 @@ class _Writer:
         if kind == "const":
             return _literal(plan.nodes[j]._value)
         if kind == "input":
-            name, source = f"x{plan.pos[j]}", f"X[{plan.pos[j]}]"
+            k = plan.pos[j]
+            name, source = f"x{k}", (f"N{j}._value" if self.opts.on_nodes else f"X[{k}]")
         elif kind == "param":
-            name, source = f"p{plan.pos[j]}", f"P[{plan.pos[j]}]"
+            k = plan.pos[j]
+            name, source = f"p{k}", (f"N{j}._value" if self.opts.on_nodes else f"P[{k}]")
         else:
             name, source = f"v{j}", f"V[{j}]"
             if name not in f.have:
-                self.need_v.add(j)
+                self.shared.need_v.add(j)
         if name not in f.have:
-            f.lines.append(f"    {name} = {source}")
+            f.line(f"{name} = {source}")
             f.have.add(name)
         return name
 
-    # -- forward -------------------------------------------------------------
-    def forward(self, f: _Func, i: int) -> None:
-        plan = self.plan
-        kind = plan.kinds[i]
-        if kind in LEAVES or kind == "macro":
+
+class ForwardWriter(_Names):
+    """Writes the forward statements of a plan: one per computing node."""
+
+    def node(self, f: Func, i: int) -> None:
+        spec = self.plan.specs[i]
+        if spec is None:  # a leaf or a pass-through macro
             return
-        xs = [self.value(f, c) for c in plan.kids[i]]
-        v = f"v{i}"
-        out = f.lines
-        if kind == "add" or kind == "mul":
-            sign = " + " if kind == "add" else " * "
-            out.append(f"    {v} = {sign.join(xs[:TERMS])}")
-            for k in range(TERMS, len(xs), TERMS):
-                out.append(f"    {v} = {v}{sign}{sign.join(xs[k:k + TERMS])}")
-        elif kind == "relu":
-            out.append(f"    {v} = {xs[0]} if {xs[0]} > 0.0 else 0.0")
-        elif kind == "sigmoid":
-            a = xs[0]
-            out.append(f"    if {a} >= 0.0:\n        {v} = 1.0 / (1.0 + exp(-{a}))\n"
-                       f"    else:\n        {v} = exp({a})\n        {v} = {v} / (1.0 + {v})")
-        elif kind in ("tanh", "exp", "log"):
-            out.append(f"    {v} = {kind}({xs[0]})")
-        elif kind == "neg":
-            out.append(f"    {v} = -{xs[0]}")
-        elif kind == "div":
-            out.append(f"    {v} = {xs[0]} / {xs[1]}")
-        elif kind == "pow":
-            k = plan.nodes[i].exponent
-            if k.is_integer():
-                out.append(f"    {v} = {xs[0]} ** {_literal(k)}")
-            else:
-                out.append(f"    {v} = fpow({xs[0]}, {_literal(k)})")
-        elif kind == "output":
-            out.append(f"    {v} = [{', '.join(xs)}]")
-        elif kind == "softmax":
-            s = [f"s{i}_{j}" for j in range(len(xs))]
-            m = xs[0] if len(xs) == 1 else f"max({', '.join(xs)})"
-            out.append(f"    m{i} = {m}")
-            for name, x in zip(s, xs):
-                out.append(f"    {name} = exp({x} - m{i})")
-            self._sum(f, f"t{i}", s)
-            for name in s:
-                out.append(f"    {name} = {name} / t{i}")
-            out.append(f"    {v} = [{', '.join(s)}]")
-            f.have.update(s)
-        else:  # pragma: no cover - node_kind() only returns the kinds above
-            raise AssertionError(kind)
-        f.have.add(v)
-        self.defined_in[i] = f.number
+        xs = [Sym(self.value(f, c)) for c in self.plan.kids[i]]
+        m = SourceMath(f, f"t{i}_")
+        k = self.plan.settings[i]
+        for cond, _ in spec.guard(m, xs, k):
+            f.line(f"if {cond}: raise ArithmeticError")
+        out = spec.forward(m, xs, k)
+        if isinstance(out, list):
+            names = [f"s{i}_{j}" for j in range(len(out))]
+            for name, e in zip(names, out):
+                f.line(f"{name} = {e}")
+            f.line(f"v{i} = [{', '.join(names)}]")
+            f.have.update(names)
+        else:
+            f.line(f"v{i} = {out}")
+        f.have.add(f"v{i}")
+        self.shared.defined_in[i] = f.number
 
-    def _sum(self, f: _Func, name: str, terms: list[str]) -> None:
-        f.lines.append(f"    {name} = {' + '.join(terms[:TERMS])}")
-        for k in range(TERMS, len(terms), TERMS):
-            f.lines.append(f"    {name} = {name} + {' + '.join(terms[k:k + TERMS])}")
+    def funcs(self, fused: bool = False) -> list[Func]:
+        funcs = [Func(0)]
+        for i in range(len(self.plan.nodes)):
+            f = funcs[-1]
+            if not fused and f.count >= self.opts.chunk:
+                f = Func(len(funcs))
+                funcs.append(f)
+            if self.plan.specs[i] is not None:
+                f.count += 1
+            self.node(f, i)
+        return funcs
 
-    # -- backward --------------------------------------------------------------
-    def grad_name(self, f: _Func, j: int) -> str:
+
+class BackwardWriter(_Names):
+    """Writes the backward statements (and SGD steps) of a plan, root first."""
+
+    def __init__(self, plan: Plan, opts: Options, shared: Shared) -> None:
+        super().__init__(plan, opts, shared)
+        self.edges = [0] * len(plan.nodes)
+        for kids in plan.kids:
+            for c in kids:
+                self.edges[c] += 1
+        self.remaining = list(self.edges)
+        # a gradient that arrived along a single edge, known by its parent's name
+        self.alias: dict[int, str] = {}
+        self.started: set[int] = {plan.root}
+        self.pending: list[int] = []  # parameters whose gradient just completed
+
+    def grad_name(self, f: Func, j: int) -> str:
         if j in self.alias:
             return self.alias[j]
         name = f"g{j}"
         if name not in f.have:
-            f.lines.append(f"    {name} = G[{j}]")
+            f.line(f"{name} = G[{j}]")
             f.have.add(name)
         return name
 
-    def give(self, f: _Func, j: int, expr: str, started: set[int], public: bool) -> None:
+    def give(self, f: Func, j: int, expr: str) -> None:
         """Add ``expr`` to node j's gradient (the first contribution assigns)."""
         kind = self.plan.kinds[j]
-        if not public and kind in ("input", "const"):
+        if not self.opts.public and kind in ("input", "const"):
             return
         self.remaining[j] -= 1
-        if self.inline and self.edges[j] == 1 and j not in started and (
-                kind == "param" or expr.isidentifier()):
-            started.add(j)
+        # (on the nodes, a parameter's gradient is read twice: give it a name)
+        if self.opts.inline and self.edges[j] == 1 and j not in self.started and (
+                (kind == "param" and not self.opts.on_nodes) or expr.isidentifier()):
+            self.started.add(j)
             self.alias[j] = expr if expr.isidentifier() else f"({expr})"
-        else:
-            self._add(f, j, expr, started)
-        if kind == "param" and self.updating and self.remaining[j] == 0:
-            # its last contribution: once this parent is done, nothing reads the old value
-            self.pending.append(j)
-
-    def _add(self, f: _Func, j: int, expr: str, started: set[int]) -> None:
-        if j not in started:
-            started.add(j)
-            f.lines.append(f"    g{j} = {expr}")
+        elif j not in self.started:
+            self.started.add(j)
+            f.line(f"g{j} = {expr}")
             f.have.add(f"g{j}")
         else:
             name = self.grad_name(f, j)
-            f.lines.append(f"    {name} = {name} + {expr}")
-        if j not in f.gmod_set:
+            f.line(f"{name} = {name} + {expr}")
+        if j not in f.gmod_set and j not in self.alias:
             f.gmod_set.add(j)
             f.gmod.append(j)
+        if kind == "param" and self.opts.update and self.remaining[j] == 0:
+            # its last contribution: once this parent is done, nothing reads the old value
+            self.pending.append(j)
 
-    def backward(self, f: _Func, i: int, started: set[int], public: bool) -> None:
+    def node(self, f: Func, i: int) -> None:
         plan = self.plan
         kind = plan.kinds[i]
         if kind in LEAVES or (plan.vector and i in plan.vector_chain[:-1]):
             return
         kids = plan.kids[i]
-        if kind in ("output", "softmax"):
-            d = [f"d{j}" for j in range(len(kids))]
-            f.lines.append(f"    {', '.join(d)}, = D")
-            if kind == "output":
-                for c, dj in zip(kids, d):
-                    self.give(f, c, dj, started, public)
-                return
-            s = [f"s{i}_{j}" for j in range(len(kids))]
-            if s[0] not in f.have:
-                self.need_v.add(i)
-                f.lines.append(f"    {', '.join(s)}, = V[{i}]")
-                f.have.update(s)
-            self._sum(f, f"q{i}", [f"{dj} * {sj}" for dj, sj in zip(d, s)])
-            for c, dj, sj in zip(kids, d, s):
-                self.give(f, c, f"{sj} * ({dj} - q{i})", started, public)
+        if kind == "macro":
+            self.give(f, kids[0], "D" if i == plan.root else self.grad_name(f, i))
             return
-        g = "D" if i == plan.root else self.grad_name(f, i)
-        if kind in ("add", "macro"):
-            for c in kids:
-                self.give(f, c, g, started, public)
-        elif kind == "neg":
-            self.give(f, kids[0], f"-{g}", started, public)
-        elif kind == "mul":
-            xs = [self.value(f, c) for c in kids]
-            if len(xs) == 1:
-                self.give(f, kids[0], f"{g} * 1.0", started, public)
-            elif len(xs) == 2:
-                self.give(f, kids[0], f"{g} * {xs[1]}", started, public)
-                self.give(f, kids[1], f"{g} * {xs[0]}", started, public)
-            else:  # prefix and suffix products, as Multiply.grad computes them
-                n = len(xs)
-                f.lines.append(f"    a{i}_1 = {xs[0]}")
-                for k in range(1, n - 1):
-                    f.lines.append(f"    a{i}_{k + 1} = a{i}_{k} * {xs[k]}")
-                f.lines.append(f"    b{i} = {xs[n - 1]}")
-                local = [f"b{i}_0"] + [f"c{i}_{k}" for k in range(1, n)]
-                f.lines.append(f"    c{i}_{n - 1} = a{i}_{n - 1}")
-                for k in range(n - 2, 0, -1):
-                    f.lines.append(f"    c{i}_{k} = a{i}_{k} * b{i}")
-                    f.lines.append(f"    b{i} = b{i} * {xs[k]}")
-                f.lines.append(f"    b{i}_0 = b{i}")
-                for c, loc in zip(kids, local):
-                    self.give(f, c, f"{g} * {loc}", started, public)
-        elif kind == "relu":
-            x = self.value(f, kids[0])
-            self.give(f, kids[0], f"({g} if {x} > 0.0 else 0.0 * {g})", started, public)
-        elif kind in ("sigmoid", "tanh", "exp"):
-            v = self.value(f, i)
-            local = {"sigmoid": f"({v} * (1.0 - {v}))", "tanh": f"(1.0 - {v} * {v})",
-                     "exp": v}[kind]
-            self.give(f, kids[0], f"{g} * {local}", started, public)
-        elif kind == "log":
-            x = self.value(f, kids[0])
-            self.give(f, kids[0], f"{g} * (1.0 / {x})", started, public)
-        elif kind == "pow":
-            k = plan.nodes[i].exponent
-            if k == 0.0:
-                self.give(f, kids[0], f"{g} * 0.0", started, public)
-            else:
-                x = self.value(f, kids[0])
-                if k < 1.0:  # x ** (k - 1) at 0: the slope is infinite, as in Power.grad
-                    f.lines.append(f"    if {x} == 0.0: raise ZeroDivisionError")
-                e = k - 1.0
-                p = f"{x} ** {_literal(e)}" if e.is_integer() else f"fpow({x}, {_literal(e)})"
-                self.give(f, kids[0], f"{g} * ({_literal(k)} * {p})", started, public)
-        elif kind == "div":
-            a, b = self.value(f, kids[0]), self.value(f, kids[1])
-            self.give(f, kids[0], f"{g} * (1.0 / {b})", started, public)
-            self.give(f, kids[1], f"{g} * (-{a} / ({b} * {b}))", started, public)
-        else:  # pragma: no cover
-            raise AssertionError(kind)
+        spec = plan.specs[i]
+        assert spec is not None
+        k = plan.settings[i]
+        m = SourceMath(f, f"u{i}_")
+        if spec.vjp is not None:  # a list-valued operation: one derivative per entry
+            d: Any = [Sym(f"d{j}") for j in range(len(kids))]
+            f.line(f"{', '.join(map(str, d))}, = D")
+            out: Any = self._list_value(f, i, len(kids)) if "out" in spec.needs else None
+            xs: list[Any] = []
+        else:
+            d = Sym("D" if i == plan.root else self.grad_name(f, i))
+            xs = ([Sym(self.value(f, c)) for c in kids] if "xs" in spec.needs
+                  else [None] * len(kids))
+            out = Sym(self.value(f, i)) if "out" in spec.needs else None
+            for cond, _ in spec.slope_guard(m, xs, k):
+                f.line(f"if {cond}: raise ArithmeticError")
+        for c, share in zip(kids, spec.chain(m, xs, out, d, k)):
+            self.give(f, c, str(_sym(share)))
 
-    def _update(self, f: _Func, j: int) -> None:
+    def _list_value(self, f: Func, i: int, n: int) -> list[Sym]:
+        names = [f"s{i}_{j}" for j in range(n)]
+        if names[0] not in f.have:
+            self.shared.need_v.add(i)
+            f.line(f"{', '.join(names)}, = V[{i}]")
+            f.have.update(names)
+        return [Sym(s) for s in names]
+
+    def update(self, f: Func, j: int) -> None:
         """The SGD step of parameter j, once its gradient is complete."""
         k = self.plan.pos[j]
         p = self.value(f, j)
         g = self.grad_name(f, j)
-        lr = f"L[{k}]" if self.learning_rates is None else _literal(self.learning_rates[k])
-        target = p if self.param_locals else f"P[{k}]"
-        f.lines.append(f"    {target} = {p} - {g} * {lr}")
+        opts = self.opts
+        if opts.rates is not None:
+            lr = _literal(opts.rates[k])
+        else:
+            lr = f"N{j}.learning_rate" if opts.on_nodes else f"L[{k}]"
+        target = p if opts.param_locals else (f"q{k}" if opts.on_nodes else f"P[{k}]")
+        f.line(f"{target} = {p} - {g} * {lr}")
 
-    # -- whole programs -----------------------------------------------------------
-    def forward_funcs(self, fused: bool = False) -> list[_Func]:
-        funcs = [_Func(0)]
-        for i in range(len(self.plan.nodes)):
-            f = funcs[-1]
-            if not fused and f.count >= self.chunk:
-                f = _Func(len(funcs))
-                funcs.append(f)
-            if self.plan.kinds[i] not in LEAVES and self.plan.kinds[i] != "macro":
-                f.count += 1
-            self.forward(f, i)
-        return funcs
-
-    def backward_funcs(self, public: bool, first: _Func | None = None,
-                       update: bool = False) -> list[_Func]:
-        funcs = [first if first is not None else _Func(0)]
-        started: set[int] = {self.plan.root}
-        self.remaining = list(self.edges)
-        self.updating = update
-        self.pending: list[int] = []
+    def funcs(self, first: Func | None = None) -> list[Func]:
+        funcs = [first if first is not None else Func(0)]
         done: set[int] = set()
         for i in range(len(self.plan.nodes) - 1, -1, -1):
             f = funcs[-1]
-            if first is None and f.count >= self.chunk:
-                # a gradient known only by another variable's name: hand it on in G
-                for j, name in list(self.alias.items()):
-                    if j not in done and name.isidentifier():
-                        f.lines.append(f"    G[{j}] = {name}")
-                        del self.alias[j]
-                f = _Func(len(funcs))
-                funcs.append(f)
+            if first is None and f.count >= self.opts.chunk:
+                f = self._next_func(f, funcs, done)
             if self.plan.kinds[i] not in LEAVES:
                 f.count += 1
-            self.backward(f, i, started, public)
+            self.node(f, i)
             done.add(i)
             for j in self.pending:
-                self._update(f, j)
+                self.update(f, j)
             self.pending.clear()
-        if public and not self.plan.vector:
-            funcs[0].lines.insert(0, f"    G[{self.plan.root}] = D")
-        # gradients that another function continues (or the caller reads) go to G
-        later: set[int] = set()
-        for f in reversed(funcs):
-            keep = [j for j in f.gmod if public or j in later]
-            if keep:
-                f.lines.append("    " + "; ".join(f"G[{j}] = g{j}" for j in keep))
-            later.update(int(name[1:]) for name in f.have
-                         if name.startswith("g") and name[1:].isdigit())
-            # names loaded from G at the start of f were set in earlier functions
+        if self.opts.public and not self.plan.vector and not self.opts.on_nodes:
+            funcs[0].insert(0, f"G[{self.plan.root}] = D")
+        if not self.opts.on_nodes:
+            self._store_gradients(funcs)
         return funcs
 
+    def _next_func(self, f: Func, funcs: list[Func], done: set[int]) -> Func:
+        # a gradient known only by another variable's name: hand it on in G
+        for j, name in list(self.alias.items()):
+            if j not in done and name.isidentifier():
+                f.line(f"G[{j}] = {name}")
+                del self.alias[j]
+        nxt = Func(len(funcs))
+        funcs.append(nxt)
+        return nxt
 
-def _render(name: str, args: str, lines: list[str], result: str | None) -> str:
-    body = lines + ([f"    return {result}"] if result else []) or ["    pass"]
-    return f"def {name}({args}):\n" + "\n".join(body) + "\n"
+    def _store_gradients(self, funcs: list[Func]) -> None:
+        """Gradients another function continues (or the caller reads) go to G."""
+        later: set[int] = set()
+        for f in reversed(funcs):
+            keep = [j for j in f.gmod if self.opts.public or j in later]
+            if keep:
+                f.line("; ".join(f"G[{j}] = g{j}" for j in keep))
+            # names loaded from G at the start of f were set in earlier functions
+            later.update(int(name[1:]) for name in f.have
+                         if name.startswith("g") and name[1:].isdigit())
 
 
 def _fpow(x: float, k: float) -> float:
     return math.pow(x, k)  # raises ValueError where x ** k would be complex
 
 
+# -- the program -----------------------------------------------------------------------------
 class CompiledProgram:
     """Generated forward/backward code for one model, and its flat state."""
 
@@ -447,131 +602,146 @@ class CompiledProgram:
         self.L = [p.learning_rate for p in plan.params]
         self.V: list[Any] = [0.0] * n
         self.G: list[Any] = [0.0] * n
+        self.FAILED = [-1]
+        self.AHEAD = [False]  # the program's parameters are ahead of the objects
+        self.LAST = [-1]  # the clock tick at which V was last computed
+        #: the gradients the per-sample path wrote: [write number, tick, G]
+        self.STAMP: list[Any] = [-1, -1, self.G]
         self.ns: dict[str, Any] = {
-            "P": self.P, "L": self.L, "V": self.V, "G": self.G,
+            "P": self.P, "L": self.L, "V": self.V, "G": self.G, "FAILED": self.FAILED,
+            "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": nodes._CLOCK,
+            "WRITES": nodes._GRAD_WRITES,
             "exp": math.exp, "tanh": math.tanh, "log": math.log, "fpow": _fpow,
         }
-        self.ns["FAILED"] = self.FAILED = [-1]
+        self.ns.update({f"N{j}": node for j, node in enumerate(plan.nodes)})
         self._tick = now()
-        self._last: list[float] | None = None  # inputs of the last forward pass
-        self._training = False  # inside train_model, between syncs
+        self._last: list[float] | None = None  # inputs of the last careful forward pass
+        self._last_at = -1  # and its clock tick
         self._checked: Any = None  # the data whose inputs were checked
         self._epochs: dict[Any, Callable] = {}
-        computing = sum(k not in LEAVES and k != "macro" for k in plan.kinds)
-        self._build(chunk if computing > fuse else computing + 1)
+        self.chunk = chunk if plan.computing > fuse else plan.computing + 1
+        self._build()
+
+    @property
+    def _training(self) -> bool:
+        return self.AHEAD[0]
+
+    @_training.setter
+    def _training(self, ahead: bool) -> None:
+        self.AHEAD[0] = ahead
 
     # -- code generation ------------------------------------------------------------
-    def _build(self, chunk: int) -> None:
-        plan = self.plan
-        root = plan.root
-        sources: list[str] = []
-        self.chunk = chunk
-        w = _Writer(plan, chunk)
-        fwd = w.forward_funcs()
-        result = w.value(fwd[-1], root)
-        bwd_public = w.backward_funcs(public=True)
+    def _build(self) -> None:
+        plan, shared = self.plan, Shared()
+        public = Options(chunk=self.chunk)
+        fwd = ForwardWriter(plan, public, shared).funcs()
+        result = ForwardWriter(plan, public, shared).value(fwd[-1], plan.root)
+        bwd = BackwardWriter(plan, public, shared).funcs()
         self.chunked = len(fwd) > 1
+        sources = [f.render(f"backward{f.number}", "X, D") for f in bwd]
+        train: list[Func] = []
         if self.chunked:
-            w.inline = True
-            w.learning_rates = list(self.L)
-            bwd_train = w.backward_funcs(public=False, update=True)
             self._train_rates = list(self.L)
+            opts = Options(chunk=self.chunk, public=False, update=True, inline=True,
+                           rates=tuple(self.L))
+            train = BackwardWriter(plan, opts, shared).funcs()
+            sources += [f.render(f"train{f.number}", "X, D") for f in train]
+        user = None if self.chunked or plan.shared else _UserPath(plan, shared)
+        if user is not None:
+            sources += user.sources()
         # forward functions store what other functions read from them
         for f in fwd:
-            mine = sorted(j for j, k in w.defined_in.items() if k == f.number and j in w.need_v)
+            mine = sorted(j for j, k in shared.defined_in.items()
+                          if k == f.number and j in shared.need_v)
             if mine:
-                f.lines.append("    " + "; ".join(f"V[{j}] = v{j}" for j in mine))
+                f.line("; ".join(f"V[{j}] = v{j}" for j in mine))
             last = f is fwd[-1]
-            sources.append(_render(f"forward{f.number}", "X", f.lines, result if last else None))
-        for f in bwd_public:
-            sources.append(_render(f"backward{f.number}", "X, D", f.lines, None))
-        if self.chunked:
-            for f in bwd_train:
-                sources.append(_render(f"train{f.number}", "X, D", f.lines, None))
-        code = compile("\n".join(sources), f"<treeprop compiled {plan.model.label()}>", "exec")
-        exec(code, self.ns)
+            sources.append(f.render(f"forward{f.number}", "X", result if last else None))
+        self.source = "\n".join(sources)
+        self._exec(self.source, "compiled")
         ns = self.ns
         self._forward = [ns[f"forward{f.number}"] for f in fwd]
-        self._backward = [ns[f"backward{f.number}"] for f in bwd_public]
-        self.source = "\n".join(sources)
+        self._backward = [ns[f"backward{f.number}"] for f in bwd]
+        self._train = [ns[f"train{f.number}"] for f in train]
         if self.chunked:
-            self._train = [ns[f"train{f.number}"] for f in bwd_train]
             self.step = self._chunked_step
         else:
-            self._build_step()
+            self.step_source = self._fused("step", None, epoch=False)
+            self.step = ns["step"]
+        if user is not None:
+            self._use_user_path()
 
-    def _build_step(self) -> None:
-        """``step(X, y, loss, dloss)``: one sample's forward, loss, backward and update."""
-        source = self._fused("step", None, epoch=False)
-        self.step = self.ns["step"]
-        self.step_source = source
-        self._step_rates = list(self.L)
+    def _use_user_path(self) -> None:
+        """Route predict/backward to the generated per-sample functions."""
+        ns = self.ns
+        ns["SLOW_PREDICT"], ns["SLOW_BACKWARD"] = self.careful_predict, self.careful_backward
+        ns["SEED"] = lambda d: backward_seed(self.plan, self.model.label(), d)
+        self.predict = ns["user_predict"]
+        self.backward = ns["user_backward"]
+        for node in self.plan.nodes:
+            if not isinstance(node, Leaf):  # values are written directly: no cache to keep
+                node._cached = node._valid = False
+            node._direct_writer = self.leave_user_path  # see caching.compile_cached
+        for j, node in enumerate(self.plan.nodes):  # gradients are read from G (see nodes)
+            node._grad_stamp, node._grad_index = self.STAMP, j
 
-    def _fused(self, name: str, loss_kind: str | None, *, epoch: bool) -> str:
+    def leave_user_path(self) -> None:
+        """Another model now shares these nodes: change them only through ``.value``."""
+        for node in self.plan.nodes:
+            node.__dict__.pop("_direct_writer", None)
+        self.__dict__.pop("predict", None)
+        self.__dict__.pop("backward", None)
+        model = self.model
+        if model.__dict__.get("_program") is self:
+            model.predict, model.backward = self.careful_predict, self.careful_backward
+
+    def _exec(self, source: str, what: str) -> None:
+        exec(compile(source, f"<treeprop {what} {self.plan.model.label()}>", "exec"), self.ns)
+
+    def _fused(self, name: str, loss: losses.Loss | None, *, epoch: bool) -> str:
         """Write one function holding forward, loss, backward and update in locals.
 
         With ``epoch=True`` it is a loop over the samples of an epoch in which the
         parameters stay in local variables from the first sample to the last.
-        ``loss_kind`` ("mse", "bce") writes that loss and its gradient inline,
-        with the same arithmetic as :mod:`treeprop.losses`; otherwise the given
-        functions are called.
+        ``loss`` (one of :mod:`treeprop.losses`' own, scalar) is written inline
+        from its formula; otherwise the given functions are called.
         """
-        plan = self.plan
-        w = _Writer(plan, self.chunk)
-        w.inline = True
-        w.learning_rates = list(self.L)
-        w.param_locals = epoch
-        f = _Func(0)
+        plan, shared = self.plan, Shared()
+        opts = Options(chunk=self.chunk, public=False, update=True, inline=True,
+                       rates=tuple(self.L), param_locals=epoch)
+        step = Func(0)
         if epoch:
-            for k in range(len(plan.params)):
-                f.have.add(f"p{k}")
+            step.have.update(f"p{k}" for k in range(len(plan.params)))
+        fwd = ForwardWriter(plan, opts, shared)
         for i in range(len(plan.nodes)):
-            w.forward(f, i)
-        f.lines.append(f"    out = {w.value(f, plan.root)}")
+            fwd.node(step, i)
+        step.line(f"out = {fwd.value(step, plan.root)}")
         if not plan.vector:
-            f.lines.append("    if out - out != 0.0: raise ZeroDivisionError")
-        lo, hi = _literal(EPS), _literal(1.0 - EPS)
-        if loss_kind == "mse":
-            f.lines.append("    lv = (y - out) ** 2\n    D = -2.0 * (y - out)")
-        elif loss_kind == "bce":
-            f.lines.append(f"    q = out if out > {lo} else {lo}\n"
-                           f"    q = q if q < {hi} else {hi}\n"
-                           "    lv = -(y * log(q) + (1.0 - y) * log(1.0 - q))\n"
-                           "    D = (q - y) / (q * (1.0 - q))")
+            step.line("if out - out != 0.0: raise ZeroDivisionError")
+        if loss is not None:
+            m = SourceMath(step, "lo")
+            step.line(f"lv = {_sym(loss.fn(Sym('y'), Sym('out'), m))}")
+            step.line(f"D = {_sym(loss.grad(Sym('y'), Sym('out'), m))}")
         else:
-            f.lines.append("    lv = loss(y, out)\n    D = dloss(y, out)")
-        w.backward_funcs(public=False, first=f, update=True)
+            step.line("lv = loss(y, out)")
+            step.line("D = dloss(y, out)")
+        BackwardWriter(plan, opts, shared).funcs(first=step)
         if not epoch:
-            source = _render(name, "X, y, loss, dloss", f.lines, "lv")
+            source = step.render(name, "X, y, loss, dloss", "lv")
         else:
-            names = [f"p{k}" for k in range(len(plan.params))]
-            load = "    " + "; ".join(f"{p} = P[{k}]" for k, p in enumerate(names))
-            store = "; ".join(f"P[{k}] = {p}" for k, p in enumerate(names)) or "pass"
-            body = "\n".join("        " + line for line in "\n".join(f.lines).split("\n"))
-            source = (
-                f"def {name}(data, order, loss, dloss):\n"
-                + (load + "\n" if names else "")
-                + "    total = 0.0\n    k = -1\n    try:\n"
-                + "        for k in order:\n            X, y = data[k]\n"
-                + body + "\n            total += lv\n"
-                + "    except (ArithmeticError, ValueError):\n"
-                + f"        {store}\n        FAILED[0] = k\n        raise\n"
-                + f"    {store}\n    return total\n"
-            )
-        exec(compile(source, f"<treeprop {name} {plan.model.label()}>", "exec"), self.ns)
+            source = _epoch_loop(name, len(plan.params), step)
+        self._exec(source, name)
         return source
 
     def _epoch_function(self, loss: Callable, dloss: Callable) -> Callable:
         """The generated epoch loop for this loss (rebuilt if learning rates changed)."""
-        fn = getattr(loss, "fn", loss)
-        kind = ("mse" if fn is losses.mse and dloss is losses.mse_grad else
-                "bce" if fn is losses.bce and dloss is losses.bce_grad else None)
-        if self.plan.vector:
-            kind = None
-        key = (kind, tuple(self.L))
+        known = losses.find(loss, dloss)
+        if self.plan.vector or (known is not None and known.vector):
+            known = None
+        key = (known.name if known else None, tuple(self.L))
         if key not in self._epochs:
-            name = f"epoch_{kind or 'call'}"
-            self._fused(name, kind, epoch=True)
+            name = "epoch_" + (known.short if known else "call")
+            self._fused(name, known, epoch=True)
             self._epochs = {key: self.ns[name]}  # keep one: rates rarely change back
         return self._epochs[key]
 
@@ -598,10 +768,18 @@ class CompiledProgram:
 
     def write_parameters(self) -> None:
         """Write the program's parameter values into the Parameter objects."""
-        for p, v in zip(self.plan.params, self.P):
-            if p._value != v:
-                p.value = v
+        if self.AHEAD[0] or self._tick == now():
+            for p, v in zip(self.plan.params, self.P):
+                if p._value != v:
+                    p.value = v
+        self.AHEAD[0] = False
         self._tick = now()
+
+    def _catch_up(self) -> None:
+        """Before a public call: objects first, then the flat state from them."""
+        if self.AHEAD[0]:
+            self.write_parameters()
+        self.refresh()
 
     def _write_inputs(self, xs: Sequence[float]) -> None:
         for node, v in zip(self.plan.inputs, xs):
@@ -625,32 +803,50 @@ class CompiledProgram:
             self._reference_error()
             raise
         self._last = xs
+        self._last_at = self.LAST[0] = now()
         return list(out) if self.plan.vector else out
+
+    @contextmanager
+    def _on_the_objects(self) -> Iterator[None]:
+        """Let the node objects compute (cached, no recursion), e.g. for a precise error."""
+        plain = [n for n in self.plan.nodes if not isinstance(n, Leaf) and not n._cached]
+        for n in plain:
+            n._cached, n._valid = True, False
+        try:
+            yield
+        finally:
+            for n in plain:
+                n._cached = n._valid = False
 
     def _reference_error(self) -> None:
         """Re-run the failing pass on the node objects to raise their precise error."""
         self.write_parameters()
-        Computation.forward(self.model)  # raises NonFiniteError naming the node
+        with self._on_the_objects():
+            Computation.forward(self.model)  # raises NonFiniteError naming the node
         raise NonFiniteError(
             f"{self.model.label()}: a value became NaN or infinite in the compiled program "
             "(a learning rate too high, an input too large, or log/divide at zero)"
         )
 
-    # -- the public API -------------------------------------------------------------------
-    def predict(self, inputs: Sequence[float] | dict[str, float]) -> Any:
-        self.refresh()
+    # -- the public API (the careful path; see _UserPath for the fast one) -------------------
+    def careful_predict(self, inputs: Sequence[float] | dict[str, float]) -> Any:
+        self._catch_up()
         xs = check_input_values(self.plan.inputs, inputs)
         self._write_inputs(xs)
         return self._run_forward(xs)
 
+    predict = careful_predict
+
     def forward(self) -> Any:
-        self.refresh()
+        self._catch_up()
         return self._run_forward([n._value for n in self.plan.inputs])
 
-    def backward(self, derivative_from_parent: Any = None, *, update: bool = True) -> None:
+    def careful_backward(self, derivative_from_parent: Any = None, *,
+                         update: bool = True) -> None:
         plan = self.plan
+        self._catch_up()
         d = backward_seed(plan, self.model.label(), derivative_from_parent)
-        if self._last is None or self._tick != now():
+        if self._last is None or self._last_at != now():
             self.forward()  # values of the current inputs and parameters
         try:
             xs = self._last
@@ -658,13 +854,19 @@ class CompiledProgram:
                 f(xs, d)
         except (ArithmeticError, ValueError):
             self.write_parameters()
-            topological_backward(self.model, derivative_from_parent, update=False)
+            with self._on_the_objects():
+                topological_backward(self.model, derivative_from_parent, update=False)
             raise NonFiniteError(
                 f"{self.model.label()}: a gradient became NaN or infinite in the compiled "
                 "program"
             ) from None
+        self._gradients_to_objects(d, update)
+
+    backward = careful_backward
+
+    def _gradients_to_objects(self, d: Any, update: bool) -> None:
+        plan, G = self.plan, self.G
         tick = now()
-        G = self.G
         for j, node in enumerate(plan.nodes):
             node.gradient = G[j]
             node._grad_tick = tick
@@ -691,49 +893,200 @@ class CompiledProgram:
         With ``sync=False`` the node objects are left behind until an epoch that
         syncs (train_model syncs before a callback and at the end).
         """
-        if batch_size is not None or not order:
+        if batch_size is not None or not order or not self._inputs_fit(data):
             return None
-        if self._checked is not data:
-            n = len(self.plan.inputs)
-            for x, _ in data:
-                if isinstance(x, dict):
-                    return None  # inputs by name: the public predict sorts them out
-                if len(x) != n:
-                    check_input_values(self.plan.inputs, x)  # raises InputCountError
-            self._checked = data
-        if not self._training or self._tick != now():
+        if not self.AHEAD[0] or self._tick != now():
+            self.AHEAD[0] = False
             self.refresh(learning_rates=True)
-        self._training = True
-        if sync:
-            *body, last = order
-        else:
-            body, last = order, None
-        total = 0.0
+        self.AHEAD[0] = True
+        body, last = (order[:-1], order[-1]) if sync else (order, None)
         try:
-            if self.chunked:
-                if self.L != self._train_rates:
-                    self._build(self.chunk)  # the learning rates are written into the code
-                step = self.step
-                for k in body:
-                    self.FAILED[0] = k
-                    x, y = data[k]
-                    total += step(x, y, loss, dloss)
-            else:
-                total = self._epoch_function(loss, dloss)(data, body, loss, dloss)
+            total = self._run_epoch(data, body, loss, dloss)
         except (ArithmeticError, ValueError):
             self.write_parameters()
             x, y = data[self.FAILED[0]]
-            self.model.predict(x)  # the precise error, from the node objects
+            self.careful_predict(x)  # the precise error, from the node objects
             raise
         if last is None:
             return total
         # the epoch's last sample through the public API: nodes and parameters in sync
-        self._training = False
+        self.write_parameters()
         x, y = data[last]
-        p = self.predict(x)
+        p = self.careful_predict(x)
         total += loss(y, p)
-        self.backward(dloss(y, p))
+        self.careful_backward(dloss(y, p))
         return total
+
+    def _inputs_fit(self, data: Sequence[Any]) -> bool:
+        """Every sample has as many inputs as the model (raises), none by name (False)."""
+        if self._checked is not data:
+            n = len(self.plan.inputs)
+            for x, _ in data:
+                if isinstance(x, dict):
+                    return False  # inputs by name: the public predict sorts them out
+                if len(x) != n:
+                    check_input_values(self.plan.inputs, x)  # raises InputCountError
+            self._checked = data
+        return True
+
+    def _run_epoch(self, data: Sequence[Any], order: Sequence[int], loss: Callable,
+                   dloss: Callable) -> float:
+        if not self.chunked:
+            return self._epoch_function(loss, dloss)(data, order, loss, dloss)  # type: ignore[no-any-return]
+        if self.L != self._train_rates:
+            self._build()  # the learning rates are written into the code
+        total = 0.0
+        step = self.step
+        for k in order:
+            self.FAILED[0] = k
+            x, y = data[k]
+            total += step(x, y, loss, dloss)
+        return total
+
+
+def _epoch_loop(name: str, n_params: int, step: Func) -> str:
+    """The epoch loop around one sample's step, parameters in locals throughout."""
+    names = [f"p{k}" for k in range(n_params)]
+    store = "; ".join(f"P[{k}] = {p}" for k, p in enumerate(names)) or "pass"
+    body = Body()
+    if names:
+        body.line("; ".join(f"{p} = P[{k}]" for k, p in enumerate(names)))
+    body.line("total = 0.0")
+    body.line("k = -1")
+    with body.block("try:"):
+        with body.block("for k in order:"):
+            body.line("X, y = data[k]")
+            body.extend(step)
+            body.line("total += lv")
+    with body.block("except (ArithmeticError, ValueError):"):
+        body.line(store)
+        body.line("FAILED[0] = k")
+        body.line("raise")
+    body.line(store)
+    return body.render(name, "data, order, loss, dloss", "total")
+
+
+class _UserPath:
+    """``predict``/``backward`` for a user's own loop: generated, on the node objects.
+
+    ``user_predict`` checks its argument (a list or tuple of as many plain finite
+    numbers as the model has inputs), writes the inputs that changed, computes
+    the value and keeps what backward needs in ``V``. ``user_backward`` checks
+    its seed and that nothing changed since, then writes every node's gradient
+    and, with ``update``, every parameter's SGD step (checked finite) onto the
+    nodes. Anything else goes to the careful methods, which give the clear error.
+    """
+
+    def __init__(self, plan: Plan, shared: Shared) -> None:
+        self.plan = plan
+        opts = Options(chunk=plan.computing + 1, on_nodes=True)
+        self.fwd = Func(0)
+        self.fwd.have.update(f"x{k}" for k in range(len(plan.inputs)))  # unpacked from X
+        writer = ForwardWriter(plan, opts, shared)
+        for i in range(len(plan.nodes)):
+            writer.node(self.fwd, i)
+        self.result = writer.value(self.fwd, plan.root)
+        self.opts = opts
+        self.shared = shared
+
+    def sources(self) -> list[str]:
+        # the backward first: it says which values predict keeps in V
+        return [self._entry(), self._predict(self.shared)]
+
+    def _entry(self) -> str:
+        """``user_backward``: the seed's check, then the pass or the careful path."""
+        body = Body()
+        slow = "return SLOW_BACKWARD(derivative_from_parent, update=update)"
+        with body.block("if AHEAD[0] or LAST[0] != CLOCK[0]:"):
+            body.line("return SLOW_BACKWARD(derivative_from_parent, update=update)")
+        if self.plan.vector:
+            body.line("D = SEED(derivative_from_parent)")
+        else:
+            body.line("D = derivative_from_parent")
+            with body.block("if type(D) is not float and type(D) is not int:"):
+                body.line("D = SEED(D)")  # None, a list by mistake, numpy numbers ...
+        with body.block("if update:"):
+            body.extend(self._backward(update=True, failed=slow))
+        with body.block("else:"):
+            body.extend(self._backward(update=False, failed=slow))
+        return body.render("user_backward", "derivative_from_parent=None, *, update=True")
+
+    def _predict(self, shared: Shared) -> str:
+        plan, body = self.plan, Body()
+        xs = [f"x{k}" for k in range(len(plan.inputs))]
+        plain = " or ".join(f"(type({x}) is not float and type({x}) is not int)" for x in xs)
+        finite = " or ".join(f"{x} - {x} != 0.0" for x in xs)
+        with body.block("if AHEAD[0] or type(X) is not list and type(X) is not tuple:"):
+            body.line("return SLOW_PREDICT(X)")
+        with body.block("try:"):
+            body.line(f"{', '.join(xs)}, = X" if xs else "if X: raise ValueError")
+        with body.block("except ValueError:"):
+            body.line("return SLOW_PREDICT(X)")  # the wrong count, worded by the careful path
+        if xs:
+            with body.block(f"if {plain} or {finite}:"):
+                body.line("return SLOW_PREDICT(X)")
+        index = {id(n): j for j, n in enumerate(plan.nodes)}
+        if xs:  # the inputs that changed, all stamped with one new tick
+            body.line("t = CLOCK[0]")
+            body.line("c = t + 1")
+        for x, node in zip(xs, plan.inputs):
+            j = index[id(node)]
+            with body.block(f"if N{j}._value != {x}:"):
+                body.line(f"N{j}._value = {x}")
+                body.line(f"N{j}._changed_tick = t = c")
+        if xs:
+            body.line("CLOCK[0] = t")
+        with body.block("try:"):
+            body.extend(self.fwd)
+            body.line(f"out = {self.result}")
+            checks = ([f"out[{j}] - out[{j}] != 0.0" for j in range(plan.width)]
+                      if plan.vector else ["out - out != 0.0"])
+            body.line(f"if {' or '.join(checks)}: raise ArithmeticError")
+        with body.block("except (ArithmeticError, ValueError, TypeError):"):
+            body.line("return SLOW_PREDICT(X)")  # the precise error, from the objects
+        mine = sorted(shared.need_v)
+        if mine:
+            body.line("; ".join(f"V[{j}] = v{j}" for j in mine))
+        body.line("LAST[0] = CLOCK[0]")
+        return body.render("user_predict", "X", "list(out)" if plan.vector else "out")
+
+    def _backward(self, update: bool, failed: str) -> Body:
+        plan = self.plan
+        opts = Options(chunk=self.opts.chunk, update=update, inline=True, on_nodes=True)
+        step = Func(0)
+        writer = BackwardWriter(plan, opts, self.shared)
+        writer.funcs(first=step)
+        body = Body()
+        with body.block("try:"):
+            body.extend(step)
+            params = [j for j, k in enumerate(plan.kinds) if k == "param"]
+            if update and params:
+                # one sum is NaN or infinite if any new value is (or, harmlessly, if
+                # the sum overflows: then the careful path redoes the step)
+                body.line(f"chk = {' + '.join(f'q{plan.pos[j]}' for j in params)}")
+                body.line("if chk - chk != 0.0: raise ArithmeticError")
+        with body.block("except (ArithmeticError, ValueError, TypeError):"):
+            body.line(failed)  # nothing was written yet: the careful path redoes it
+        if update:
+            body.line("CLOCK[0] += 1")
+        grads = []
+        for j in range(len(plan.nodes)):
+            if j == plan.root or j in plan.vector_chain:
+                grads.append("list(D)" if plan.vector else "D")
+            else:  # the public pass gives every other node its gradient
+                grads.append(writer.alias.get(j) or (f"g{j}" if f"g{j}" in step.have else "0.0"))
+        # every node's gradient at once: node.gradient reads G[j] (see nodes.gradient)
+        body.line(f"G[:] = ({', '.join(grads)},)")
+        body.line("STAMP[1] = CLOCK[0]")
+        body.line("WRITES[0] += 1")
+        body.line("STAMP[0] = WRITES[0]")
+        if update:
+            for j in params:
+                k = plan.pos[j]
+                # no _changed_tick: the gradients just written carry tick c, so the
+                # step does not make them stale, as after the recursive engine's update
+                body.line(f"N{j}._value = q{k}")
+        return body
 
 
 @register("compiled")
@@ -777,3 +1130,7 @@ def backward_seed(plan: Plan, label: str, d: Any) -> Any:
     if isinstance(d, (list, tuple)):
         raise TypeError(f"{label} returns one number; backward needs one")
     return d
+
+
+__all__ = ["CHUNK", "FLOAT", "FUSE", "TERMS", "CompiledProgram", "Options", "Plan",
+           "SourceMath", "Sym", "UnsupportedNodeError", "backward_seed", "node_kind"]

@@ -16,7 +16,7 @@ from typing import Any
 from treeprop.nodes import Leaf, NeuralNetNode, method_of, now
 from treeprop.walk import find_cycle, postorder
 
-__all__ = ["backward", "depth", "find_cycle", "gradient_is_stale", "iter_nodes",
+__all__ = ["backward", "depth", "find_cycle", "grad_tick", "gradient_is_stale", "iter_nodes",
            "parents_map", "postorder", "topological_order"]
 
 
@@ -85,6 +85,17 @@ def backward(self: NeuralNetNode, derivative_from_parent: Any = 1.0, *,
             node._grad_tick = tick
 
 
+def grad_tick(node: NeuralNetNode) -> int:
+    """The clock tick at which ``node.gradient`` was written.
+
+    A node's own ``_grad_tick``, or the stamp it shares with the other nodes of a
+    compiled model (which writes all their gradients at once), whichever wrote
+    the gradient last.
+    """
+    stamp = node._grad_stamp
+    return stamp[1] if stamp[0] > node._grad_seq else node._grad_tick  # type: ignore[no-any-return]
+
+
 def gradient_is_stale(node: NeuralNetNode, root: NeuralNetNode | None = None) -> bool:
     """True if ``node.gradient`` may no longer be current.
 
@@ -96,6 +107,5 @@ def gradient_is_stale(node: NeuralNetNode, root: NeuralNetNode | None = None) ->
     if node.gradient is None:
         return True
     top = root or node.__dict__.get("_grad_root") or node
-    return any(
-        isinstance(n, Leaf) and n._changed_tick > node._grad_tick for n in postorder(top)
-    )
+    tick = grad_tick(node)
+    return any(isinstance(n, Leaf) and n._changed_tick > tick for n in postorder(top))

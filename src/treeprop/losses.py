@@ -3,43 +3,45 @@
 A loss says how wrong a prediction ``p`` is for a target ``y``; its gradient
 d(loss)/dp is the derivative that starts backpropagation. Each loss comes as a
 plain pair of functions (the course's form) and bundled as a :class:`Loss`.
+
+The arithmetic of each loss is written once: the functions take an optional
+maths namespace ``m`` (see :mod:`treeprop.ops`), so the compiled engine writes
+MSE and BCE into its training loop from these very functions and the batched
+engine evaluates all three with NumPy. :data:`LOSSES` lists them.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from treeprop.ops import FLOAT
+
 EPS = 1e-8
 
 
-def mse(y: float, p: float) -> float:
+def mse(y: float, p: float, m: Any = FLOAT) -> float:
     """Squared error (y - p)^2."""
     return (y - p) ** 2
 
 
-def mse_grad(y: float, p: float) -> float:
+def mse_grad(y: float, p: float, m: Any = FLOAT) -> float:
     """d/dp (y - p)^2 = -2 (y - p)."""
     return -2.0 * (y - p)
 
 
-def _clamp(p: float, eps: float = EPS) -> float:
-    return min(max(p, eps), 1.0 - eps)
-
-
-def bce(y: float, p: float) -> float:
+def bce(y: float, p: float, m: Any = FLOAT) -> float:
     """Binary cross-entropy; p is clamped to [eps, 1 - eps] so log never sees 0."""
-    p = _clamp(p)
-    return -(y * math.log(p) + (1.0 - y) * math.log(1.0 - p))
+    q = m.let(m.clip(p, EPS, 1.0 - EPS))
+    return -(y * m.log(q) + (1.0 - y) * m.log(1.0 - q))  # type: ignore[no-any-return]
 
 
-def bce_grad(y: float, p: float) -> float:
+def bce_grad(y: float, p: float, m: Any = FLOAT) -> float:
     """d/dp of binary cross-entropy: (p - y) / (p (1 - p)), with p clamped."""
-    p = _clamp(p)
-    return (p - y) / (p * (1.0 - p))
+    q = m.let(m.clip(p, EPS, 1.0 - EPS))
+    return (q - y) / (q * (1.0 - q))  # type: ignore[no-any-return]
 
 
 def one_hot(label: int, classes: int) -> list[float]:
@@ -59,30 +61,52 @@ def _target(y: int | Sequence[float], n: int) -> Sequence[float]:
     return y
 
 
-def cce(y: int | Sequence[float], p: Sequence[float]) -> float:
-    """Categorical cross-entropy -sum y_i log p_i; ``y`` is a class index or one-hot."""
-    t = _target(y, len(p))
-    return -sum(ti * math.log(max(pi, EPS)) for ti, pi in zip(t, p) if ti)
+def cce(y: int | Sequence[float], p: Sequence[float], m: Any = FLOAT) -> float:
+    """Categorical cross-entropy -sum y_i log p_i; ``y`` is a class index or one-hot.
+
+    With another ``m`` (NumPy), ``y`` and ``p`` are lists of columns, one per class.
+    """
+    t = _target(y, len(p)) if m is FLOAT else y
+    return -m.sum([m.where(ti != 0.0, ti * m.log(m.maximum(pi, EPS)), 0.0)  # type: ignore[no-any-return]
+                   for ti, pi in zip(t, p)])
 
 
-def cce_grad(y: int | Sequence[float], p: Sequence[float]) -> list[float]:
+def cce_grad(y: int | Sequence[float], p: Sequence[float], m: Any = FLOAT) -> list[float]:
     """d/dp_i = -y_i / p_i: one derivative per output. Through a softmax it becomes p - y."""
-    t = _target(y, len(p))
-    return [-ti / max(pi, EPS) if ti else 0.0 for ti, pi in zip(t, p)]
+    t = _target(y, len(p)) if m is FLOAT else y
+    return [m.where(ti != 0.0, -ti / m.maximum(pi, EPS), 0.0) for ti, pi in zip(t, p)]
 
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss function bundled with its gradient: ``loss(y, p)`` and ``loss.grad(y, p)``."""
+    """A loss function bundled with its gradient: ``loss(y, p)`` and ``loss.grad(y, p)``.
+
+    ``short`` names it in generated code; ``vector`` says it takes a list of
+    predictions (one per class).
+    """
 
     name: str
-    fn: Callable[[Any, Any], float]
-    grad: Callable[[Any, Any], Any]
+    fn: Callable[..., float]
+    grad: Callable[..., Any]
+    short: str = ""
+    vector: bool = False
 
     def __call__(self, y: Any, p: Any) -> float:
         return self.fn(y, p)
 
 
-MSE = Loss("mean squared error", mse, mse_grad)
-BCE = Loss("binary cross-entropy", bce, bce_grad)
-CCE = Loss("categorical cross-entropy", cce, cce_grad)
+MSE = Loss("mean squared error", mse, mse_grad, "mse")
+BCE = Loss("binary cross-entropy", bce, bce_grad, "bce")
+CCE = Loss("categorical cross-entropy", cce, cce_grad, "cce", vector=True)
+
+#: treeprop's own losses: the engines write or vectorise exactly these
+LOSSES = (MSE, BCE, CCE)
+
+
+def find(loss_fn: Any, loss_grad_fn: Any) -> Loss | None:
+    """The :data:`LOSSES` entry ``(loss_fn, loss_grad_fn)`` is, or ``None`` for others."""
+    fn = getattr(loss_fn, "fn", loss_fn)
+    for known in LOSSES:
+        if fn is known.fn and loss_grad_fn is known.grad:
+            return known
+    return None

@@ -99,6 +99,10 @@ def now() -> int:
     return _CLOCK[0]
 
 
+# Counts writes of gradients, so that of two writers the later one is believed.
+_GRAD_WRITES = [0]
+
+
 def _check_finite(value: float, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a number, got {type(value).__name__} {value!r}")
@@ -135,19 +139,37 @@ class NeuralNetNode:
     returns_list: ClassVar[bool] = False
     #: True for nodes that hand their one child's value on unchanged (layer 5's macros).
     passes_through: ClassVar[bool] = False
+    #: gradients a compiled program wrote for many nodes at once, as
+    #: ``[write number, clock tick, values]``; a node's is ``values[_grad_index]``
+    _grad_stamp: ClassVar[list[Any]] = [-1, -1, None]
+    _grad_index: ClassVar[int] = -1
 
     def __post_init__(self) -> None:
         self.children = [as_node(c) for c in self.children]
         self.name: str | None = getattr(self, "name", None)
         # state the later layers keep on every node: the last gradient (layer 2),
         # the macro that made the node (layer 5) and the forward cache (layer 4)
-        self.gradient: Value | None = None
         self._grad_tick = -1
+        self.gradient = None
         self.macro: Any = getattr(self, "macro", None)
         self._cached = False
         self._valid = False
         self._value: Any = None
         self._parents: list[NeuralNetNode] = []
+
+    @property
+    def gradient(self) -> Value | None:
+        """d(root)/d(this node) from the last ``backward`` (``None`` before any)."""
+        stamp = self._grad_stamp
+        if stamp[0] > self._grad_seq:  # a compiled program wrote it after us
+            return stamp[2][self._grad_index]  # type: ignore[no-any-return]
+        return self._gradient
+
+    @gradient.setter
+    def gradient(self, value: Value | None) -> None:
+        self._gradient = value
+        _GRAD_WRITES[0] += 1  # the latest write wins, whoever made it
+        self._grad_seq = _GRAD_WRITES[0]
 
     def op(self, x: list[float]) -> Value:
         """The node's value, given its children's values ``x``."""

@@ -78,7 +78,9 @@ class OpSpec:
         if self.vjp is not None:
             return self.vjp(m, xs, out, d, k)
         assert self.local is not None
-        return [d * g for g in self.local(m, xs, out, k)]
+        # d * 1.0 is d: hand it on as it is (no copy of an array, no extra statement)
+        return [d if type(g) is float and g == 1.0 else d * g
+                for g in self.local(m, xs, out, k)]
 
 
 TABLE: dict[str, OpSpec] = {}
@@ -164,6 +166,7 @@ class _FloatMath:
     """The maths namespace on plain floats: what ``op`` and ``grad`` compute with."""
 
     exp, log, tanh, abs, max = math.exp, math.log, math.tanh, builtins.abs, builtins.max
+    maximum = builtins.max
 
     @staticmethod
     def let(x: Any) -> Any:
@@ -172,6 +175,10 @@ class _FloatMath:
     @staticmethod
     def where(cond: Any, a: Any, b: Any) -> Any:
         return a if cond else b
+
+    @staticmethod
+    def clip(x: float, low: float, high: float) -> float:
+        return min(max(x, low), high)
 
     @staticmethod
     def sum(xs: list[float]) -> float:

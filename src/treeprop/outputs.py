@@ -33,7 +33,7 @@ def _softmax_vjp(m: Any, xs: list[Any], s: list[Any], d: list[Any], k: Any) -> l
     return [sj * (dj - dot) for sj, dj in zip(s, d)]
 
 
-SOFTMAX = define(OpSpec("softmax", _softmax, vjp=_softmax_vjp))
+SOFTMAX = define(OpSpec("softmax", _softmax, vjp=_softmax_vjp, needs=("out",)))
 
 
 class Output(Computation):

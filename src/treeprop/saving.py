@@ -22,8 +22,9 @@ from treeprop.walk import postorder
 
 FORMAT = "treeprop-model"
 VERSION = 1
-_SKIP = {"children", "gradient", "_grad_tick", "macro", "_cached", "_valid", "_value",
-         "_parents", "_changed_tick", "inputs", "_topo", "_grad_root",
+_SKIP = {"children", "gradient", "_gradient", "_grad_seq", "_grad_index", "_grad_tick",
+         "_grad_stamp", "macro", "_cached", "_valid", "_value",
+         "_parents", "_changed_tick", "inputs", "_topo", "_grad_root", "_direct_writer",
          # a fast engine's program and the methods it routes (treeprop.engines)
          "_program", *ROUTED}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import graphviz
 
-from treeprop.viz.model import EdgeView, NodeView, TreeView, describe, fmt
+from treeprop.viz.model import EdgeView, NodeView, TreeView, describe, fmt, macro_title
 from treeprop.viz.text import INSTALL_HINT, text_tree
 
 # Colour-blind safe pair (blue / orange) for the sign of a gradient.
@@ -196,39 +196,13 @@ def draw(
     Drawing evaluates the tree (``forward``) but never runs ``backward``.
     """
     if view is None:
-        view = describe(node, collapse_macros=collapse_macros, gradients=gradients,
-                        local_derivatives=edge_labels)
-        if max_nodes is not None and len(view.nodes) > max_nodes and view.clusters:
-            full = len(view.nodes)
-            view = describe(node, collapse_macros="inner", gradients=gradients,
-                            local_derivatives=edge_labels)
-            note = (f"{full} nodes: layers drawn as boxes "
-                    "(collapse_macros=False, max_nodes=None draws every node)")
-            title = f"{title}\n{note}" if title else note
-    g = TreeDrawing(name="treeprop", format="svg")
-    g.view = view
+        view, title = _view_for(node, collapse_macros, gradients, edge_labels, max_nodes,
+                                title)
+    g = _graph(view, rankdir, title)
     g.text = text_tree(node, view=view)
-    big = len(view.nodes) > 60
-    g.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.15" if big else "0.25",
-           ranksep="0.3" if big else "0.4", bgcolor="white")
-    if title:
-        g.attr(label=_esc(title).replace("\n", "\\n"), labelloc="t", fontsize="12")
-    g.attr("node", fontname="Helvetica", fontsize="9" if big else "10", height="0.3",
-           margin="0.06,0.03")
-    g.attr("edge", arrowsize="0.6", color="#555555")
-
-    # frames for expanded macros, innermost first so they can nest
-    framed = clusters and bool(view.clusters)
-    frames: dict[int, graphviz.Digraph] = {}
-    if framed:
-        for key, (macro, _outer) in view.clusters.items():
-            number = len(frames)
-            frame = graphviz.Digraph(name=f"cluster_{number}")
-            label = _esc(view_title(macro))
-            frame.attr(label=label, style="rounded,dashed", color="#9467bd", fontsize="10",
-                       fontcolor="#6a3d9a", id=f"tp_frame_{number}")
-            frames[key] = frame
     marked = {highlight} if isinstance(highlight, str) else set(highlight)
+    framed = clusters and bool(view.clusters)
+    frames = _frames(view) if framed else {}
     for nv in view.nodes:
         target = frames.get(id(nv.cluster)) if framed and nv.cluster is not None else None
         attrs = _node_attrs(nv)
@@ -237,17 +211,76 @@ def draw(
             attrs["class"] += " tp_highlight"
         (target or g).node(nv.id, node_label(nv, gradients), **attrs)
     if framed:
-        depth = {}
-        for key, (macro, _outer) in view.clusters.items():
-            d, m = 0, macro.macro
-            while m is not None:
-                d, m = d + 1, m.macro
-            depth[key] = d
-        for key in sorted(frames, key=lambda k: -depth[k]):
-            macro, outer = view.clusters[key]
-            parent = frames.get(id(outer)) if outer is not None else None
-            (parent or g).subgraph(frames[key])
+        _nest_frames(g, view, frames)
+    _draw_edges(g, view, gradients, edge_labels, marked)
+    if legend:
+        kinds = [k for k in STYLES if any(nv.kind == k for nv in view.nodes)]
+        has_grad = gradients and any(e.product is not None for e in view.edges)
+        any_stale = any(nv.stale for nv in view.nodes)
+        g.node("legend", legend_label(kinds, has_grad, any_stale), shape="plaintext",
+               fontsize="9", id="tp_legend", **{"class": "tp_legend"})
+    return g
 
+
+def _view_for(node: Any, collapse: Any, gradients: bool, edge_labels: bool,
+              max_nodes: int | None, title: str | None) -> tuple[TreeView, str | None]:
+    """The records to draw, with the innermost macros collapsed if there are too many."""
+    view = describe(node, collapse_macros=collapse, gradients=gradients,
+                    local_derivatives=edge_labels)
+    if max_nodes is not None and len(view.nodes) > max_nodes and view.clusters:
+        full = len(view.nodes)
+        view = describe(node, collapse_macros="inner", gradients=gradients,
+                        local_derivatives=edge_labels)
+        note = (f"{full} nodes: layers drawn as boxes "
+                "(collapse_macros=False, max_nodes=None draws every node)")
+        title = f"{title}\n{note}" if title else note
+    return view, title
+
+
+def _graph(view: TreeView, rankdir: str, title: str | None) -> TreeDrawing:
+    """An empty drawing with the layout settings (smaller type for big trees)."""
+    g = TreeDrawing(name="treeprop", format="svg")
+    g.view = view
+    big = len(view.nodes) > 60
+    g.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.15" if big else "0.25",
+           ranksep="0.3" if big else "0.4", bgcolor="white")
+    if title:
+        g.attr(label=_esc(title).replace("\n", "\\n"), labelloc="t", fontsize="12")
+    g.attr("node", fontname="Helvetica", fontsize="9" if big else "10", height="0.3",
+           margin="0.06,0.03")
+    g.attr("edge", arrowsize="0.6", color="#555555")
+    return g
+
+
+def _frames(view: TreeView) -> dict[int, graphviz.Digraph]:
+    """A dashed frame per expanded macro."""
+    frames: dict[int, graphviz.Digraph] = {}
+    for key, (macro, _outer) in view.clusters.items():
+        number = len(frames)
+        frame = graphviz.Digraph(name=f"cluster_{number}")
+        frame.attr(label=_esc(view_title(macro)), style="rounded,dashed", color="#9467bd",
+                   fontsize="10", fontcolor="#6a3d9a", id=f"tp_frame_{number}")
+        frames[key] = frame
+    return frames
+
+
+def _nest_frames(g: TreeDrawing, view: TreeView, frames: dict[int, graphviz.Digraph]) -> None:
+    """Put each frame inside its outer macro's, innermost first so they can nest."""
+    depth = {}
+    for key, (macro, _outer) in view.clusters.items():
+        d, m = 0, macro.macro
+        while m is not None:
+            d, m = d + 1, m.macro
+        depth[key] = d
+    for key in sorted(frames, key=lambda k: -depth[k]):
+        _macro, outer = view.clusters[key]
+        parent = frames.get(id(outer)) if outer is not None else None
+        (parent or g).subgraph(frames[key])
+
+
+def _draw_edges(g: TreeDrawing, view: TreeView, gradients: bool, edge_labels: bool,
+                marked: set[str]) -> None:
+    """Edges child -> parent, coloured and sized by what the chain rule sends."""
     scale = max((abs(e.product) for e in view.edges
                  if e.product is not None and not e.stale), default=0.0)
     for e in view.edges:
@@ -259,16 +292,6 @@ def draw(
             attrs.update(fontsize="9", fontcolor="#d62728")
         g.edge(e.child, e.parent, **attrs)
 
-    if legend:
-        kinds = [k for k in STYLES if any(nv.kind == k for nv in view.nodes)]
-        has_grad = gradients and any(e.product is not None for e in view.edges)
-        any_stale = any(nv.stale for nv in view.nodes)
-        g.node("legend", legend_label(kinds, has_grad, any_stale), shape="plaintext",
-               fontsize="9", id="tp_legend", **{"class": "tp_legend"})
-    return g
-
 
 def view_title(macro: Any) -> str:
-    from treeprop.viz.model import macro_title
-
     return macro_title(macro)

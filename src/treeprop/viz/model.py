@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from treeprop.graph import postorder
+from treeprop.graph import grad_tick, postorder
 from treeprop.macros import Macro
 from treeprop.nodes import Constant, Input, Leaf, NeuralNetNode, Parameter
 from treeprop.outputs import Output
@@ -178,7 +178,7 @@ def _stale_map(order: list[NeuralNetNode]) -> dict[int, bool]:
     ``gradient_is_stale`` reports (a leaf below the node changed).
     """
     newest = max((n._changed_tick for n in order if isinstance(n, Leaf)), default=-1)
-    return {id(n): n.gradient is None or newest > n._grad_tick for n in order}
+    return {id(n): n.gradient is None or newest > grad_tick(n) for n in order}
 
 
 def _all_macros(order: list[NeuralNetNode]) -> list[Macro]:
@@ -233,91 +233,120 @@ def describe(
     it show none.
     """
     order = postorder(root)
-    index = {id(n): i for i, n in enumerate(order)}
-    values, errors = node_values(order)
-    if gradient_of is None:
-        stale = _stale_map(order)
-        grads = {id(n): n.gradient for n in order}
-    else:
-        stale = {id(n): False for n in order}
-        grads = {id(n): gradient_of.get(id(n)) for n in order}
-    rep = _representatives(order, collapse_macros)
+    facts = _Facts(order, collapse_macros, gradients, gradient_of)
     view = TreeView(order=order)
-
-    # ids: a real node is n<its postorder index>; a collapsed macro that is not
-    # itself in the tree takes the index of its member nearest the root.
-    box_index: dict[int, int] = {}
-    for node in order:
-        r = rep[id(node)]
-        if id(r) in index:
-            box_index[id(r)] = index[id(r)]
-        else:
-            box_index[id(r)] = max(box_index.get(id(r), -1), index[id(node)])
-
-    boxes: dict[int, NodeView] = {}
-    members: dict[int, list[NeuralNetNode]] = {}
-    for node in order:
-        r = rep[id(node)]
-        members.setdefault(id(r), []).append(node)
-    for node in order:
-        r = rep[id(node)]
-        if id(r) in boxes:
-            view.by_node[id(node)] = boxes[id(r)]
-            continue
-        nid = f"n{box_index[id(r)]}"
-        if r is node:
-            nv = NodeView(nid, kind_of(node), title_of(node), node,
-                          value=values.get(id(node)), error=errors.get(id(node)))
-            if gradients and grads[id(node)] is not None:
-                nv.gradient = grads[id(node)]
-                nv.stale = stale[id(node)]
-            if not collapse_macros and node.macro is not None:
-                nv.cluster = node.macro
-        else:  # a collapsed macro
-            count = len(members[id(r)]) - (1 if id(r) in index else 0)
-            nv = NodeView(nid, "macro", macro_title(r), r, members=count)
-            nv.value, nv.error = _macro_value(r, values, errors, index)
-            if gradients and id(r) in index and grads[id(r)] is not None:
-                nv.gradient = grads[id(r)]
-                nv.stale = stale[id(r)]
-        boxes[id(r)] = nv
-        view.by_node[id(node)] = nv
-    view.nodes = sorted(boxes.values(), key=lambda v: int(v.id[1:]))
+    _add_boxes(view, facts)
     view.root = view.by_node[id(root)].id
-
     if not collapse_macros:
         for m in _all_macros(order):
             view.clusters[id(m)] = (m, m.macro)
+    _add_edges(view, facts, local_derivatives)
+    return view
 
+
+class _Facts:
+    """What describe needs to know of every node: values, gradients, boxes."""
+
+    def __init__(self, order: list[NeuralNetNode], collapse: Any, gradients: bool,
+                 gradient_of: dict[int, Any] | None) -> None:
+        self.order, self.collapse, self.gradients = order, collapse, gradients
+        self.index = {id(n): i for i, n in enumerate(order)}
+        self.values, self.errors = node_values(order)
+        if gradient_of is None:
+            self.stale = _stale_map(order)
+            self.grads = {id(n): n.gradient for n in order}
+        else:
+            self.stale = {id(n): False for n in order}
+            self.grads = {id(n): gradient_of.get(id(n)) for n in order}
+        self.rep = _representatives(order, collapse)
+        self.members: dict[int, list[NeuralNetNode]] = {}
+        for node in order:
+            self.members.setdefault(id(self.rep[id(node)]), []).append(node)
+        self.box_index = self._box_indices()
+
+    def _box_indices(self) -> dict[int, int]:
+        """A real node is n<its postorder index>; a collapsed macro that is not itself
+        in the tree takes the index of its member nearest the root."""
+        box_index: dict[int, int] = {}
+        for node in self.order:
+            r = self.rep[id(node)]
+            if id(r) in self.index:
+                box_index[id(r)] = self.index[id(r)]
+            else:
+                box_index[id(r)] = max(box_index.get(id(r), -1), self.index[id(node)])
+        return box_index
+
+    def show_gradient(self, nv: NodeView, node: Any) -> None:
+        if self.gradients and id(node) in self.index and self.grads[id(node)] is not None:
+            nv.gradient = self.grads[id(node)]
+            nv.stale = self.stale[id(node)]
+
+
+def _add_boxes(view: TreeView, facts: _Facts) -> None:
+    """One NodeView per visible box; every node points at the box that shows it."""
+    boxes: dict[int, NodeView] = {}
+    for node in facts.order:
+        r = facts.rep[id(node)]
+        if id(r) not in boxes:
+            nid = f"n{facts.box_index[id(r)]}"
+            boxes[id(r)] = _node_box(facts, node, nid) if r is node else \
+                _macro_box(facts, r, nid)
+        view.by_node[id(node)] = boxes[id(r)]
+    view.nodes = sorted(boxes.values(), key=lambda v: int(v.id[1:]))
+
+
+def _node_box(facts: _Facts, node: NeuralNetNode, nid: str) -> NodeView:
+    nv = NodeView(nid, kind_of(node), title_of(node), node,
+                  value=facts.values.get(id(node)), error=facts.errors.get(id(node)))
+    facts.show_gradient(nv, node)
+    if not facts.collapse and node.macro is not None:
+        nv.cluster = node.macro
+    return nv
+
+
+def _macro_box(facts: _Facts, macro: Macro, nid: str) -> NodeView:
+    """A collapsed macro: one box for all its members."""
+    count = len(facts.members[id(macro)]) - (1 if id(macro) in facts.index else 0)
+    nv = NodeView(nid, "macro", macro_title(macro), macro, members=count)
+    nv.value, nv.error = _macro_value(macro, facts.values, facts.errors, facts.index)
+    facts.show_gradient(nv, macro)
+    return nv
+
+
+def _add_edges(view: TreeView, facts: _Facts, local_derivatives: bool) -> None:
+    """One EdgeView per child edge; edges between collapsed boxes are merged."""
     merged: dict[tuple[str, str], EdgeView] = {}
-    for parent in order:
+    for parent in facts.order:
         if not parent.children:
             continue
         pv = view.by_node[id(parent)]
-        d = grads[id(parent)] if gradients else None
+        d = facts.grads[id(parent)] if facts.gradients else None
         shares = _shares(parent, d, local_derivatives)
+        parent_stale = d is not None and facts.stale[id(parent)]
         for i, child in enumerate(parent.children):
             cv = view.by_node[id(child)]
             if cv is pv:
                 continue  # inside one collapsed macro
             local, product = shares[i] if shares else (None, None)
-            parent_stale = d is not None and stale[id(parent)]
-            if not collapse_macros:
-                view.edges.append(EdgeView(cv.id, pv.id, i, local, d, product, parent_stale))
-                continue
-            key = (cv.id, pv.id)
-            if key in merged:
-                e = merged[key]
-                e.count += 1
-                e.local = None
-                e.incoming = None
-                e.index = -1
-                e.product = None if (e.product is None or product is None) else e.product + product
-                e.stale = e.stale or parent_stale
+            edge = EdgeView(cv.id, pv.id, i, local, d, product, parent_stale)
+            if not facts.collapse:
+                view.edges.append(edge)
+            elif (cv.id, pv.id) in merged:
+                _merge(merged[(cv.id, pv.id)], edge)
             else:
-                merged[key] = EdgeView(cv.id, pv.id, i, local, d, product, parent_stale)
-                view.edges.append(merged[key])
-    return view
+                merged[(cv.id, pv.id)] = edge
+                view.edges.append(edge)
+
+
+def _merge(into: EdgeView, edge: EdgeView) -> None:
+    """Several edges between the same two boxes: one edge that counts them."""
+    into.count += 1
+    into.local = None
+    into.incoming = None
+    into.index = -1
+    into.product = None if (into.product is None or edge.product is None) \
+        else into.product + edge.product
+    into.stale = into.stale or edge.stale
 
 
 def _shares(parent: NeuralNetNode, d: Any,

@@ -1,0 +1,142 @@
+"""A user's own loop on a compiled model: per-sample predict and backward.
+
+These calls run generated code that writes the node objects directly; they must
+leave every node exactly as the course's engine does and refuse the same mistakes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import treeprop as tp
+import treeprop.datasets  # noqa: F401
+from treeprop import MLP, Add, Input, Multiply, Parameter, Sigmoid, Softmax
+from treeprop.graph import postorder
+from treeprop.losses import bce_grad, cce_grad
+
+
+def line_model():
+    x, y = Input(name="x"), Input(name="y")
+    p = [Parameter(v, learning_rate=0.1) for v in (0.2, -0.3, 0.1)]
+    return Sigmoid(Add(Multiply(p[0], x), Multiply(p[1], y), p[2]))
+
+
+def moons_pair():
+    tp.seed(3)
+    a = MLP([2, 5, 4, 1], output="sigmoid", learning_rate=0.05)
+    tp.seed(3)
+    b = MLP([2, 5, 4, 1], output="sigmoid", learning_rate=0.05)
+    return a.compile(), b.compile(engine="compiled")
+
+
+def same_nodes(a, b):
+    for u, v in zip(postorder(a), postorder(b)):
+        assert type(u) is type(v)
+        if isinstance(u, tp.Leaf):
+            assert u.value == pytest.approx(v.value, rel=1e-12, abs=1e-15)
+        if u.gradient is None:
+            assert v.gradient is None
+        else:
+            assert u.gradient == pytest.approx(v.gradient, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("build", [line_model, lambda: moons_pair()[0]])
+def test_user_loop_matches_the_cached_engine_node_by_node(build):
+    if build is line_model:
+        a, b = line_model().compile(), line_model().compile(engine="compiled")
+    else:
+        a, b = moons_pair()
+    assert b.predict.__name__ == "user_predict"  # the generated per-sample path
+    data = tp.datasets.moons(30, seed=1)
+    for x, y in data:
+        pa, pb = a.predict(x), b.predict(x)
+        assert pb == pytest.approx(pa, rel=1e-12)
+        a.backward(bce_grad(y, pa))
+        b.backward(bce_grad(y, pb))
+    same_nodes(a, b)
+    b.predict([0.3, 0.1])
+    b.backward(0.5, update=False)  # gradients only: the values stay
+    a.predict([0.3, 0.1])
+    a.backward(0.5, update=False)
+    same_nodes(a, b)
+
+
+def test_user_loop_refuses_what_the_careful_path_refuses():
+    m = line_model().compile(engine="compiled")
+    with pytest.raises(tp.InputCountError):
+        m.predict([1.0])
+    with pytest.raises(TypeError, match="must be a number"):
+        m.predict(["a", 1.0])
+    with pytest.raises(TypeError, match="must be a number"):
+        m.predict([True, 1.0])
+    with pytest.raises(tp.NonFiniteError, match="finite"):
+        m.predict([math.nan, 1.0])
+    assert m.predict({"x": 0.5, "y": 0.25}) == m.predict([0.5, 0.25])
+    with pytest.raises(TypeError, match="returns one number"):
+        m.backward([1.0])
+    m.backward()  # no seed: d(output)/d(output) = 1
+    assert m.gradient == 1.0
+
+
+def test_changes_made_between_calls_are_seen():
+    m = line_model().compile(engine="compiled")
+    ref = line_model().compile()
+    for model in (m, ref):
+        w = tp.parameters(model)[0]
+        model.predict([0.5, 0.5])
+        model.backward(0.2)
+        w.value = 3.0  # by hand: the next predict must use it
+        w.learning_rate = 1.0  # and the next step this rate
+        model.predict([0.5, -0.5])
+        model.backward(0.7)
+    same_nodes(ref, m)
+
+
+def test_stale_gradients_after_an_input_changes():
+    m = line_model().compile(engine="compiled")
+    m.predict([0.1, 0.2])
+    m.backward(1.0)
+    assert not tp.gradient_is_stale(m)
+    m.predict([0.4, 0.2])
+    assert tp.gradient_is_stale(m)
+    m.backward(1.0)
+    assert not tp.gradient_is_stale(m)
+
+
+def test_a_diverging_step_is_an_error_not_a_nan():
+    w = Parameter(1.0, learning_rate=1e300)
+    m = Multiply(w, Input(name="x")).compile(engine="compiled")
+    m.predict([1e10])
+    with pytest.raises(tp.NonFiniteError):
+        m.backward(1e10)
+    assert math.isfinite(w.value)
+
+
+def test_a_second_model_sharing_nodes_sends_the_first_to_the_careful_path():
+    m = line_model().compile(engine="compiled")
+    inner = m.children[0]
+    other = Add(inner, Parameter(1.0)).compile()  # caches values of shared nodes
+    assert m.predict.__name__ != "user_predict"
+    before = other.predict([0.5, 0.5])
+    m.predict([0.5, 0.5])
+    m.backward(1.0)  # changes the shared parameters through .value
+    assert other.predict([0.5, 0.5]) != before
+
+
+def test_list_valued_model_in_a_user_loop():
+    tp.seed(2)
+    a = Softmax(Input(name="x"), Parameter(0.5), Multiply(Parameter(), Input(name="y")))
+    tp.seed(2)
+    b = Softmax(Input(name="x"), Parameter(0.5), Multiply(Parameter(), Input(name="y")))
+    a.compile()
+    b.compile(engine="compiled")
+    for x, label in [([0.1, 0.2], 0), ([0.3, -0.4], 2), ([-0.2, 0.9], 1)]:
+        pa, pb = a.predict(x), b.predict(x)
+        assert pb == pytest.approx(pa, rel=1e-12)
+        a.backward(cce_grad(label, pa))
+        b.backward(cce_grad(label, pb))
+    same_nodes(a, b)
+    with pytest.raises(tp.InputCountError):
+        b.backward([1.0, 2.0])
