@@ -80,6 +80,51 @@ def write_config(course: Course) -> Path:
     return path
 
 
+def _model_answer(source: str) -> str:
+    lines = [line for line in source.splitlines()
+             if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
+    text = "\n".join(lines).strip()
+    return "" if text in ("", "YOUR ANSWER HERE") else text
+
+
+def write_rubrics(course: Course) -> list[Path]:
+    """``<course>/rubrics/<assignment>.ipynb``: each hand-graded answer's question, points and
+    the master's model answer, to open next to the formgrader (never part of a release)."""
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    written = []
+    for assignment in course.assignments():
+        cells = [new_markdown_cell(f"# Rubric: {assignment}\n\nThe answers graded by hand, "
+                                   "with the question, the points and the master's model "
+                                   "answer. Instructors only.")]
+        for name in course.notebooks_of(assignment):
+            master = nbformat.read(course.source / assignment / f"{name}.ipynb", as_version=4)
+            for index, cell in enumerate(master.cells):
+                meta = cell.get("metadata", {}).get("nbgrader", {})
+                if not (meta.get("grade") and meta.get("solution")):
+                    continue
+                question = []
+                for before in reversed(master.cells[:index]):
+                    if before.cell_type != "markdown" or len(question) == 2 or before.get(
+                            "metadata", {}).get("nbgrader", {}).get("grade_id"):
+                        break  # the question is the text just above (two cells at most)
+                    question.insert(0, before.source)
+                answer = _model_answer(cell.source) or (
+                    "*(The master holds no model answer: grade by the question's criteria.)*")
+                cells += [new_markdown_cell(f"## `{meta['grade_id']}` in {name}.ipynb: "
+                                            f"{meta.get('points', 0)} point(s)"),
+                          new_markdown_cell("\n\n".join(question) or "*(no question text)*"),
+                          new_markdown_cell("**Model answer**\n\n" + answer)]
+        if len(cells) == 1:
+            continue  # nothing graded by hand in this assignment
+        path = course.root / "rubrics" / f"{assignment}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(new_notebook(cells=cells), path)
+        written.append(path)
+    return written
+
+
 def command(course: Course, port: int, token: str | None = None) -> list[str]:
     """The JupyterLab command line: loopback, formgrader on, its own workspace."""
     state = course.root / ".formgrade"
@@ -116,6 +161,7 @@ def prepare(course: Course) -> Path:
     (course.root / ".formgrade" / "workspaces").mkdir(parents=True, exist_ok=True)
     # the formgrader asks the exchange what was released; a missing folder is a logged error
     (course.root / "exchange").mkdir(exist_ok=True)
+    write_rubrics(course)
     return write_config(course)
 
 
@@ -131,7 +177,8 @@ def cmd_formgrade(args) -> int:
         return 2
     print(f">> formgrader on the course {course.root} (config {config}); open the URL "
           f"below, then grade the answers under Manage Assignments > the assignment > "
-          f"Manage Submissions (or Gradebook). Stop with Ctrl-C.", flush=True)
+          f"Manage Submissions (or Gradebook). The rubrics (question, points, model answer) "
+          f"are in rubrics/ of the file browser. Stop with Ctrl-C.", flush=True)
     env = dict(os.environ)
     env.pop("JUPYTER_CONFIG_PATH", None)  # never the student lab's page config
     cmd = command(course, args.port, args.token)

@@ -128,6 +128,14 @@ def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
                   if not p.name.startswith(".")) == [ASSIGNMENT]
     assert (course.root / ".formgrade" / "workspaces").is_dir()  # its own, not the lab's
 
+    # the rubric of the written answer: question, points, model answer, served to the lab
+    rubric = api(f"{formgrader}/api/contents/rubrics/{ASSIGNMENT}.ipynb")["content"]
+    texts = [c["source"] for c in rubric["cells"]]
+    assert f"## `explain` in {ASSIGNMENT}.ipynb: 1 point(s)" in texts
+    assert any("Why is the cube of a negative number negative?" in t for t in texts)
+    assert "**Model answer**\n\nAn odd number of negative factors." in texts
+    assert not (course.release / ASSIGNMENT / "rubrics").exists()
+
     # good's written answer awaits a hand grade; blank's untouched one does not
     notebooks = api(f"{formgrader}/formgrader/api/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")
     by_student = {n["student"]: n for n in notebooks}
