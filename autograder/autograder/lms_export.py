@@ -260,8 +260,10 @@ def cmd_export(args) -> int:
     from .cli import _course
 
     fmt = getattr(args, "format", None) or "csv"
+    # an LMS file never lands on the plain CSV's default path
+    target = args.csv or ("build/grades.csv" if fmt == "csv" else f"build/grades-{fmt}.csv")
     try:
-        path = export(_course(args), fmt, Path(args.csv), getattr(args, "roster", None),
+        path = export(_course(args), fmt, Path(target), getattr(args, "roster", None),
                       allow_pending=getattr(args, "allow_pending", False))
     except ExportError as error:
         print(f"export: {error}", file=sys.stderr)
@@ -281,4 +283,4 @@ def add_options(export_parser) -> None:
                                help="CSV: student_id plus LMS identity (see lms_export.py)")
     export_parser.add_argument("--allow-pending", action="store_true",
                                help="export although hand grades are missing")
-    export_parser.set_defaults(func=cmd_export)
+    export_parser.set_defaults(func=cmd_export, csv=None)  # default path by format

@@ -224,3 +224,20 @@ def test_a_course_without_a_gradebook_is_an_error_not_an_empty_one(tmp_path, com
     assert code == 2
     assert f"no gradebook at {course / 'gradebook.db'}" in err.getvalue()
     assert not course.exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_lms_files_get_their_own_default_path(course, tmp_path, monkeypatch):
+    import contextlib
+    import io
+
+    from autograder.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for fmt, name in (("canvas", "grades-canvas.csv"), ("moodle", "grades-moodle.csv"),
+                      ("csv", "grades.csv")):
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["--course", str(course.root), "export", "--format", fmt,
+                         "--allow-pending"]) == 0
+        assert (tmp_path / "build" / name).is_file(), fmt
+    assert rows(tmp_path / "build" / "grades.csv")[0][0] == "student"  # not overwritten
+    assert rows(tmp_path / "build" / "grades-canvas.csv")[0][0] == "Student"
