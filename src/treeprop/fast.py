@@ -57,11 +57,12 @@ from typing import Any
 from treeprop import losses, nodes
 from treeprop.caching import compile_cached
 from treeprop.engines import attach, detach, register
-from treeprop.errors import InputCountError, NonFiniteError, TreepropError
+from treeprop.errors import NonFiniteError, TreepropError
 from treeprop.graph import backward as topological_backward
 from treeprop.macros import Macro
 from treeprop.nodes import Computation, Constant, Input, Leaf, Parameter, now
 from treeprop.ops import FLOAT, OpSpec, setting
+from treeprop.outputs import check_seed
 from treeprop.training import check_input_values
 from treeprop.walk import postorder
 
@@ -1109,27 +1110,8 @@ register("codegen")(compile_compiled)
 
 
 def backward_seed(plan: Plan, label: str, d: Any) -> Any:
-    """The derivative backward starts from, checked against the model's output.
-
-    A list of ``plan.width`` floats for a list-valued model, one float (1.0 by
-    default) otherwise; both fast engines start their backward pass here.
-    """
-    if plan.vector:
-        if d is None or isinstance(d, (str, bytes)) or not isinstance(d, Sequence):
-            raise TypeError(
-                f"{label} returns {plan.width} values, so backward needs a "
-                "list of as many derivatives (for example from a loss gradient)"
-            )
-        if len(d) != plan.width:
-            raise InputCountError(
-                f"{label} has {plan.width} outputs but backward got {len(d)} derivatives"
-            )
-        return [float(v) for v in d]
-    if d is None:
-        return 1.0
-    if isinstance(d, (list, tuple)):
-        raise TypeError(f"{label} returns one number; backward needs one")
-    return d
+    """The derivative backward starts from, checked as every engine checks it."""
+    return check_seed(label, plan.width if plan.vector else None, d)
 
 
 __all__ = ["CHUNK", "FLOAT", "FUSE", "TERMS", "CompiledProgram", "Options", "Plan",

@@ -55,11 +55,6 @@ class Output(Computation):
 
     def backward(self, derivative_from_parent: Any = None, *, update: bool = True) -> None:
         """Backpropagate a list of derivatives, one per output entry."""
-        if derivative_from_parent is None:
-            raise TypeError(
-                f"{self.label()} returns {len(self.children)} values, so backward needs "
-                "a list of as many derivatives (for example from a loss gradient)"
-            )
         super().backward(_as_derivatives(self, derivative_from_parent), update=update)
 
     def _child_derivatives(self, d: Any) -> Iterator[tuple[NeuralNetNode, float]]:
@@ -78,17 +73,34 @@ class Output(Computation):
         return iter(self.children)
 
 
-def _as_derivatives(node: Output, d: Any) -> list[float]:
-    if not isinstance(d, Sequence) or isinstance(d, (str, bytes)):
+def check_seed(label: str, width: int | None, d: Any) -> Any:
+    """The derivative a backward pass starts from, checked against the output.
+
+    ``width`` is the number of outputs of a list-valued model (``None`` for one
+    number, where the seed defaults to 1.0). Every engine checks here.
+    """
+    if width is None:
+        if d is None:
+            return 1.0
+        if isinstance(d, (list, tuple)):
+            raise TypeError(f"{label} returns one number; backward needs one")
+        return d
+    if d is None:
         raise TypeError(
-            f"{node.label()} needs a list of {len(node.children)} derivatives, got {d!r}"
+            f"{label} returns {width} values, so backward needs a list of as many "
+            "derivatives (for example from a loss gradient)"
         )
-    if len(d) != len(node.children):
-        raise InputCountError(
-            f"{node.label()} has {len(node.children)} outputs but backward got "
-            f"{len(d)} derivatives"
-        )
+    if not isinstance(d, Sequence) or isinstance(d, (str, bytes)):
+        raise TypeError(f"{label} returns {width} values, so backward needs a list of "
+                        f"{width} derivatives, got {d!r}")
+    if len(d) != width:
+        raise InputCountError(f"{label} has {width} outputs but backward got {len(d)} "
+                              "derivatives")
     return [float(v) for v in d]
+
+
+def _as_derivatives(node: Output, d: Any) -> list[float]:
+    return check_seed(node.label(), len(node.children), d)  # type: ignore[no-any-return]
 
 
 def stable_softmax(x: Sequence[float]) -> list[float]:

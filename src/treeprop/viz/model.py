@@ -358,9 +358,7 @@ def _shares(parent: NeuralNetNode, d: Any,
     locals_: list[float | None] = [None] * n
     products: list[float | None] = [None] * n
     try:
-        if local_derivatives and not isinstance(parent, Output) and not (
-            isinstance(parent, Macro) and isinstance(parent.children[0], Output)
-        ):
+        if local_derivatives and not parent.returns_list:  # a Jacobian is not one number
             g = parent.grad()
             if len(g) == n and all(isinstance(v, (int, float)) for v in g):
                 locals_ = [float(v) for v in g]

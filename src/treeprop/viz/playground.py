@@ -61,7 +61,7 @@ def grid_values(model: Any, xs: Any, ys: Any) -> Any:
     The tree is evaluated once over whole arrays, node by node; a node kind this
     function does not know makes it fall back to one ``predict`` per point.
     """
-    import numpy as np
+    import numpy as np  # only when a playground draws: import treeprop.viz stays light
 
     inputs = model.inputs if getattr(model, "inputs", None) else model.find_input_nodes()
     columns = [xs, ys]
@@ -340,7 +340,7 @@ class Playground(widgets.VBox):
 
     def figure_png(self) -> bytes:
         """The decision boundary (left) and the loss curves (right) as a PNG."""
-        import numpy as np
+        import numpy as np  # heavy, and only needed for the picture
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=(9.0, 3.6), dpi=80)

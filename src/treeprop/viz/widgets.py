@@ -37,7 +37,7 @@ def svg_markup(drawing: Any) -> str:
     if not svg:
         from html import escape
 
-        from treeprop.viz.text import INSTALL_HINT
+        from treeprop.viz.text import INSTALL_HINT  # only without graphviz
 
         return f'<pre class="tp-text-tree">{escape(drawing.text)}\n{escape(INSTALL_HINT)}</pre>'
     start = svg.find("<svg")
