@@ -595,7 +595,11 @@ USER_PEERS = ("user", "compiled", "micrograd")
 
 
 def user_loop_medians(budget: Budget, runners: dict) -> dict[str, dict[str, list[float]]]:
-    """Seconds per step of each repeat, the three engines taking turns on each task."""
+    """CPU seconds per step of each repeat, the three engines taking turns on each task.
+
+    CPU time (``process_time``) rather than wall time: on a machine shared with
+    other jobs it leaves out the time this process waited for a core.
+    """
     out: dict[str, dict[str, list[float]]] = {}
     for task in USER_TASKS:
         peers = [e for e in USER_PEERS if (task, e) in runners]
@@ -605,9 +609,9 @@ def user_loop_medians(budget: Budget, runners: dict) -> dict[str, dict[str, list
         for _ in range(1 if budget.quick else 7):
             for engine in peers:
                 run = runners[(task, engine)][0]
-                start = time.perf_counter()
+                start = time.process_time()
                 n = run()
-                times[engine].append((time.perf_counter() - start) / n)
+                times[engine].append((time.process_time() - start) / n)
         out[task] = times
         print(f"user loop {task}: " + ", ".join(
             f"{e} {fmt_time(statistics.median(t))}" for e, t in times.items()), flush=True)
@@ -618,7 +622,9 @@ def user_loop_table(user: dict) -> list[str]:
     lines = ["", "### Your own training loop on a compiled model", "",
              "`m = model.compile(engine=\"compiled\")`, then per sample `p = m.predict(x); "
              "m.backward(bce_grad(y, p))`, against `train_model`'s generated loop and "
-             "micrograd: the three take turns, 7 repeats each; medians (and the range).", "",
+             "micrograd: the three take turns, 7 repeats each; medians (and the range) of CPU "
+             "time per sample-step (`time.process_time`, so waiting for a busy core is not "
+             "counted).", "",
              "| task | your loop | generated loop | micrograd | your loop / generated | "
              "micrograd / your loop |", "|---|---:|---:|---:|---:|---:|"]
     for task, times in user.items():

@@ -1079,8 +1079,7 @@ class _UserPath:
         # every node's gradient at once: node.gradient reads G[j] (see nodes.gradient)
         body.line(f"G[:] = ({', '.join(grads)},)")
         body.line("STAMP[1] = CLOCK[0]")
-        body.line("WRITES[0] += 1")
-        body.line("STAMP[0] = WRITES[0]")
+        body.line("STAMP[0] = WRITES[0] = WRITES[0] + 1")
         if update:
             for j in params:
                 k = plan.pos[j]
