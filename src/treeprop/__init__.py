@@ -1,18 +1,24 @@
 """treeprop: a neural network is a syntax tree; forward and backward are recursions over it.
 
-The package is laid out in the course's order, one module per layer:
+The package is laid out in the course's order, one module per layer; a module
+imports only from the layers below it (``tests/test_layers.py`` checks this):
 
-=====================  ==========================================================
-``treeprop.nodes``     1. nodes, leaves, forward evaluation
-``treeprop.ops``       2. elementary operations, local derivatives, the chain rule
-``treeprop.training``  3. predict, train_model (with ``losses`` and ``datasets``)
-``treeprop.caching``   4. compile() and the forward cache
-``treeprop.macros``    5. Macro, Linear, MLP
-``treeprop.outputs``   6. Output, Softmax (categorical cross-entropy in ``losses``)
-``treeprop.formula``   7. funcify
-``treeprop.graph``     8. shared nodes: topological order, cycles
-``treeprop.check``     9. gradcheck (and ``saving`` for save/load)
-=====================  ==========================================================
+==========================  =====================================================
+``treeprop.errors``,        0. the errors; the walk every layer shares (each node
+``walk``, ``engines``          once, children first); the engine registry
+``treeprop.nodes``          1. nodes, leaves, forward evaluation by recursion
+``treeprop.ops``            2. the table of operations, local derivatives, the
+                               chain rule, the ``+ - * /`` operators
+``treeprop.training``       3. predict, train_model (with ``losses``, ``datasets``)
+``treeprop.caching``        4. compile(): the forward cache, the "cached" engine
+``treeprop.macros``         5. Macro, Linear, MLP
+``treeprop.outputs``        6. Output, Softmax (categorical cross-entropy in ``losses``)
+``treeprop.formula``        7. funcify
+``treeprop.graph``          8. shared nodes: backward in topological order, cycles
+``treeprop.check``          9. gradcheck (and ``saving`` for save/load)
+``treeprop.fast``,          the compiled and batched engines, which render and
+``batched``                 evaluate the table of operations
+==========================  =====================================================
 """
 
 from treeprop.caching import decompile
