@@ -131,7 +131,7 @@ def command(course: Course, port: int, token: str | None = None) -> list[str]:
     cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
            "--ServerApp.port_retries=0", f"--ServerApp.root_dir={course.root}",
-           "--ServerApp.default_url=/formgrader",
+           "--LabApp.default_url=/formgrader",  # jupyter lab sets the server's from it
            f"--LabApp.workspaces_dir={state / 'workspaces'}",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--ServerApp.jpserver_extensions=nbgrader.server_extensions.formgrader=True",

@@ -64,9 +64,10 @@ def course(tmp_path_factory):
     return graded_course(base / "course", ["blank", "good"], source=source)
 
 
-@pytest.fixture
-def formgrader(course, tmp_path):
+@pytest.fixture(scope="module")
+def formgrader(course, tmp_path_factory):
     """The command ``make formgrade`` runs, on a free loopback port; yields its URL."""
+    tmp_path = tmp_path_factory.mktemp("formgrade-server")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT / "autograder"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
@@ -113,6 +114,40 @@ def test_make_formgrade_runs_this_command(course):
     assert done.returncode == 0, done.stderr
     assert (f"-m autograder --course {course.root} --source '{course.source}' formgrade "
             "--port 8899") in " ".join(done.stdout.split())
+
+
+@pytest.mark.browser
+def test_formgrader_pages_render_in_chromium(course, formgrader):
+    """What the instructor sees: the assignment list, then good's notebook with a score box."""
+    from tests.conftest import require_module, require_program
+
+    chromium = require_program("chromium", "chromium")
+    require_module("playwright", "pip install -e '.[dev]'")
+    from playwright.sync_api import expect, sync_playwright
+
+    output = ROOT / "test-output" / "formgrade"
+    output.mkdir(parents=True, exist_ok=True)
+    notebooks = api(f"{formgrader}/formgrader/api/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")
+    good = next(n for n in notebooks if n["student"] == "good")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.goto(f"{formgrader}/?token={TOKEN}")  # the default URL is the formgrader
+            page.wait_for_url("**/formgrader/manage_assignments", timeout=60_000)
+            rows = page.locator("#main-table tr")
+            expect(page.locator("#main-table")).to_contain_text(ASSIGNMENT, timeout=60_000)
+            names = [r.locator("td").first.inner_text().strip() for r in rows.all()]
+            assert names == [ASSIGNMENT], names  # one row: no extras, no loading placeholder
+            page.screenshot(path=str(output / "manage_assignments.png"))
+            page.goto(f"{formgrader}/formgrader/submissions/{good['id']}/?index=0")
+            score = page.locator("input.score").first
+            expect(score).to_be_visible(timeout=60_000)
+            expect(page.locator("body")).to_contain_text("an odd number of minus signs")
+            page.screenshot(path=str(output / "submission.png"), full_page=True)
+        finally:
+            browser.close()
 
 
 def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
