@@ -39,6 +39,7 @@ class CellStats:
     max_score: float
     manual: bool  # a written answer (or any cell graded by hand)
     solutions: list[str]  # the answer cells this grade belongs to
+    known: bool = True  # False: the master is missing, so its answer cells are unknown
     scores: dict[str, float] = field(default_factory=dict)  # student -> points (graded only)
     pending: list[str] = field(default_factory=list)  # students awaiting a hand grade
     untouched: list[str] = field(default_factory=list)
@@ -66,6 +67,7 @@ class AssignmentStats:
     cells: list[CellStats] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # student -> grading time
     messages: Counter = field(default_factory=Counter)  # grader messages per submission
+    notes: list[str] = field(default_factory=list)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -184,14 +186,19 @@ def analyse(course: Course, assignment: str) -> AssignmentStats:
             master_path = course.source / assignment / f"{notebook.name}.ipynb"
             exercises = _exercise_map(nbformat.read(master_path, as_version=4)) \
                 if master_path.exists() else {}
+            if not master_path.exists():
+                stats.notes.append(f"master {master_path} not found (SOURCE=?): which answer "
+                                   "cells a test grades is unknown, so 'untouched' is n/a")
             released = {c.name: (c.source or "", c.cell_type) for c in notebook.source_cells}
             cells = []
             for cell in sorted(notebook.grade_cells, key=lambda c: list(exercises).index(c.name)
                                if c.name in exercises else len(exercises)):
-                solutions, _ = exercises.get(cell.name, ([], cell.cell_type))
                 manual = cell.name in {s.name for s in notebook.solution_cells}
+                solutions, _ = exercises.get(cell.name, ([cell.name] if manual else [],
+                                                         cell.cell_type))
                 cells.append(CellStats(notebook.name, cell.name, float(cell.max_score or 0),
-                                       manual, solutions))
+                                       manual, solutions,
+                                       known=manual or cell.name in exercises))
             for student in submitted:
                 path = course.autograded / student / assignment / f"{notebook.name}.ipynb"
                 nb = nbformat.read(path, as_version=4) if path.exists() else None
@@ -218,7 +225,7 @@ def analyse(course: Course, assignment: str) -> AssignmentStats:
                         is_untouched(by_id[s].source if s in by_id else None,
                                      *released.get(s, ("", "code")))
                         for s in stat.solutions) if stat.solutions else nb is None
-                    if untouched:
+                    if untouched and stat.known:
                         stat.untouched.append(student)
                     if nb is None:
                         stat.failures["notebook missing or unreadable"] += 1
@@ -330,6 +337,7 @@ def render_assignment(stats: AssignmentStats, course_id: str) -> str:
              "Points are from the gradebook (hand grades included); answers still waiting "
              "for a hand grade are counted apart, not as 0 (totals hold the graded points). "
              "<a href=\"index.html\">All assignments</a>.</p>"]
+    parts += [f"<p class=\"note warning\">{_e(note)}</p>" for note in stats.notes]
     parts.append("<h2>Summary</h2><table id=\"summary\"><tr><th>cell</th><th>max</th>"
                  "<th>graded</th><th>mean</th><th>full marks</th><th>zero</th>"
                  "<th>untouched</th><th>awaiting hand grade</th></tr>")
@@ -344,8 +352,9 @@ def render_assignment(stats: AssignmentStats, course_id: str) -> str:
             f"<td class=\"num graded\">{len(values)}</td>"
             f"<td class=\"num mean\">{_fmt(c.mean())}</td>"
             f"<td class=\"num full\">{full}</td><td class=\"num zero\">{zero}</td>"
-            f"<td class=\"num untouched\" data-count=\"{len(c.untouched)}\">"
-            f"{_share(len(c.untouched), n)} ({len(c.untouched)})</td>"
+            + (f"<td class=\"num untouched\" data-count=\"{len(c.untouched)}\">"
+               f"{_share(len(c.untouched), n)} ({len(c.untouched)})</td>" if c.known else
+               "<td class=\"num untouched\" data-count=\"\">n/a</td>") +
             f"<td class=\"num pending\">{len(c.pending)}</td></tr>")
     mean_total = statistics.fmean(totals) if totals else None
     parts.append(f"<tr data-cell=\"TOTAL\"><th>total</th><td class=\"num max\">"

@@ -212,6 +212,22 @@ def test_grading_time_from_the_journal(course, tmp_path):
     assert 'data-plot="seconds"' in text
 
 
+def test_without_the_masters_untouched_is_unknown_not_zero(course, tmp_path):
+    from autograder.course import Course
+
+    elsewhere = Course(root=course.root, source=tmp_path / "no_masters")
+    (page,) = write_reports(elsewhere, tmp_path / "pages")[1:]
+    text = page.read_text()
+    assert "not found (SOURCE=?)" in text
+    for key in ("fx01_squares/test_square", "fx01_squares/test_cube"):
+        assert (f'<tr data-cell="{key}">' in text and
+                text.split(f'<tr data-cell="{key}">')[1].split("</tr>")[0].count(
+                    '<td class="num untouched" data-count="">n/a</td>') == 1), key
+    # a written answer is its own answer cell: still known from the gradebook
+    explain = text.split('<tr data-cell="fx01_squares/explain">')[1].split("</tr>")[0]
+    assert 'data-count="1"' in explain
+
+
 def test_report_refuses_an_unknown_assignment(course, tmp_path):
     done = run_report(course, "--out", str(tmp_path), "no_such_assignment")
     assert done.returncode == 2
