@@ -275,7 +275,7 @@ class SourceMath:
         return self._call("abs", x)
 
     def maximum(self, a: Any, b: Any) -> Sym:
-        return self._call("max", a, b)
+        return self.where(_sym(a) > b, a, b)  # a conditional: no call of max()
 
     def max(self, xs: list[Any]) -> Sym:
         return _sym(xs[0]) if len(xs) == 1 else self._call("max", *xs)
@@ -607,10 +607,12 @@ class CompiledProgram:
         self.AHEAD = [False]  # the program's parameters are ahead of the objects
         self.LAST = [-1]  # the clock tick at which V was last computed
         #: the gradients the per-sample path wrote: [write number, tick, G]
-        self.STAMP: list[Any] = [-1, -1, self.G]
+        self.STAMP: list[Any] = [-1, -1, ()]
+        self.LEAVES: list[Any] = [()]  # the leaf values user_predict computed with
         self.ns: dict[str, Any] = {
             "P": self.P, "L": self.L, "V": self.V, "G": self.G, "FAILED": self.FAILED,
             "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": nodes._CLOCK,
+            "LEAVES": self.LEAVES,
             "WRITES": nodes._GRAD_WRITES,
             "exp": math.exp, "tanh": math.tanh, "log": math.log, "fpow": _fpow,
         }
@@ -804,7 +806,8 @@ class CompiledProgram:
             self._reference_error()
             raise
         self._last = xs
-        self._last_at = self.LAST[0] = now()
+        self._last_at = now()
+        self.LAST[0] = -1  # the per-sample backward needs user_predict's leaf values
         return list(out) if self.plan.vector else out
 
     @contextmanager
@@ -990,6 +993,12 @@ class _UserPath:
         self.opts = opts
         self.shared = shared
 
+    def _leaf_names(self) -> list[str]:
+        """The inputs' and parameters' local names, as predict and backward use them."""
+        plan = self.plan
+        return ([f"x{k}" for k in range(len(plan.inputs))]
+                + [f"p{k}" for k in range(len(plan.params))])
+
     def sources(self) -> list[str]:
         # the backward first: it says which values predict keeps in V
         return [self._entry(), self._predict(self.shared)]
@@ -1048,6 +1057,9 @@ class _UserPath:
         mine = sorted(shared.need_v)
         if mine:
             body.line("; ".join(f"V[{j}] = v{j}" for j in mine))
+        leaves = self._leaf_names()
+        if leaves:
+            body.line(f"LEAVES[0] = ({', '.join(leaves)},)")
         body.line("LAST[0] = CLOCK[0]")
         return body.render("user_predict", "X", "list(out)" if plan.vector else "out")
 
@@ -1055,6 +1067,10 @@ class _UserPath:
         plan = self.plan
         opts = Options(chunk=self.opts.chunk, update=update, inline=True, on_nodes=True)
         step = Func(0)
+        leaves = self._leaf_names()
+        if leaves:  # the leaf values predict used, in one tuple (nothing changed since)
+            step.line(f"{', '.join(leaves)}, = LEAVES[0]")
+            step.have.update(leaves)
         writer = BackwardWriter(plan, opts, self.shared)
         writer.funcs(first=step)
         body = Body()
@@ -1076,8 +1092,8 @@ class _UserPath:
                 grads.append("list(D)" if plan.vector else "D")
             else:  # the public pass gives every other node its gradient
                 grads.append(writer.alias.get(j) or (f"g{j}" if f"g{j}" in step.have else "0.0"))
-        # every node's gradient at once: node.gradient reads G[j] (see nodes.gradient)
-        body.line(f"G[:] = ({', '.join(grads)},)")
+        # every node's gradient at once: node.gradient reads them (see nodes.gradient)
+        body.line(f"STAMP[2] = ({', '.join(grads)},)")
         body.line("STAMP[1] = CLOCK[0]")
         body.line("STAMP[0] = WRITES[0] = WRITES[0] + 1")
         if update:

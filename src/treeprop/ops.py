@@ -134,7 +134,7 @@ def _pow_slope_guard(m: Any, xs: list[Any], k: float) -> list[tuple[Any, str]]:
 ADD = define(OpSpec("add", lambda m, xs, k: m.sum(xs),
                     local=lambda m, xs, out, k: [1.0] * len(xs)))
 MUL = define(OpSpec("mul", lambda m, xs, k: m.prod(xs), local=_prefix_suffix, needs=("xs",)))
-RELU = define(OpSpec("relu", lambda m, xs, k: m.where(xs[0] <= 0.0, 0.0, xs[0]),
+RELU = define(OpSpec("relu", lambda m, xs, k: m.maximum(xs[0], 0.0),
                      local=lambda m, xs, out, k: [m.where(xs[0] > 0.0, 1.0, 0.0)],
                      needs=("xs",)))
 SIGMOID = define(OpSpec("sigmoid", _sigmoid,
