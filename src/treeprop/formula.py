@@ -17,6 +17,8 @@ from typing import Any
 from treeprop.macros import Macro
 from treeprop.nodes import Constant, Input, Leaf, NeuralNetNode, Parameter
 from treeprop.ops import (
+    FLOAT,
+    RELU,
     Add,
     Divide,
     Exp,
@@ -189,7 +191,8 @@ def _latex_number(text: str) -> str:
 
 def evaluate_formula(text: str, values: dict[str, float]) -> Any:
     """Evaluate a text formula from :func:`funcify` (for checking it reads right)."""
-    env = {"relu": lambda v: max(0.0, v), "sigmoid": stable_sigmoid, "tanh": math.tanh,
-           "exp": math.exp, "log": math.log, "softmax": lambda *v: stable_softmax(v)}
+    env = {"relu": lambda v: RELU.forward(FLOAT, [v], None), "sigmoid": stable_sigmoid,
+           "tanh": math.tanh, "exp": math.exp, "log": math.log,
+           "softmax": lambda *v: stable_softmax(v)}
     env.update(values)
     return eval(text, {"__builtins__": {}}, env)  # noqa: S307 - our own formula text
