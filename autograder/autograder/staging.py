@@ -32,6 +32,7 @@ from .sandbox import Limits
 
 SKIPPED_DIRS = {".ipynb_checkpoints", "__pycache__"}
 MAX_DEPTH = 8
+MAX_NOTES = 20  # refused entries named one by one; the rest are counted
 # Names that configure an interpreter, IPython or Jupyter when they are merely present
 # in the working folder (or the home): never staged, whatever the allow-list says.
 NEVER_STAGED = (
@@ -74,7 +75,10 @@ def scan(folder: Path, limits: Limits) -> Inventory:
 
     def refuse(rel: str, why: str) -> None:
         inventory.refused.append(f"{rel}\0{why}")
-        inventory.notes.append(f"{printable(rel)}: {why}")
+        if len(inventory.notes) < MAX_NOTES:
+            inventory.notes.append(f"{printable(rel)}: {why}")
+        elif len(inventory.notes) == MAX_NOTES:
+            inventory.notes.append("... more entries refused (not listed)")
 
     def walk(directory: Path, prefix: str, depth: int) -> None:
         nonlocal total
@@ -128,6 +132,8 @@ def scan(folder: Path, limits: Limits) -> Inventory:
         refuse(".", "the submission folder is a symbolic link or not a folder; not graded")
         return inventory
     walk(root, "", 0)
+    if len(inventory.refused) > MAX_NOTES:
+        inventory.notes[-1] = f"... and {len(inventory.refused) - MAX_NOTES} more entries refused"
     return inventory
 
 
