@@ -557,3 +557,24 @@ def test_a_name_clash_affects_only_the_students_involved(collected):
     assert "1005: NOT collected, two uploads claim the same file" in run.stdout
     assert "1005" not in journal(course)
     assert {"1001", "1002", "2001", "1003", "1004"} <= set(journal(course))
+
+
+def test_the_safe_checksum_keeps_recorded_submissions_and_bounds_what_it_reads(tmp_path):
+    from autograder.staging import scan, submission_checksum
+    from autograder.worker import submission_checksum as followed
+
+    folder = SUBMISSIONS / "good" / ASSIGNMENT
+    assert submission_checksum(folder) == followed(folder)  # nothing regraded on upgrade
+    hostile = tmp_path / "sub"
+    hostile.mkdir()
+    for index in range(260):
+        (hostile / f"f{index:03}.txt").write_text("x")
+    for index in range(40):
+        os.symlink("/etc/passwd", hostile / f"link{index}")
+    os.symlink("loop", hostile / "loop")
+    found = scan(hostile, Limits())
+    assert len(found.files) == Limits().submission_files
+    assert len(found.notes) == 21 and found.notes[-1].startswith("... and ")
+    before = submission_checksum(hostile)
+    (hostile / "link0").unlink()  # a refused entry changes the checksum too
+    assert submission_checksum(hostile) != before
