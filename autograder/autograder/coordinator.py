@@ -11,6 +11,7 @@ half-way loses only what was not committed; the next run grades what is left.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -314,7 +315,8 @@ class Coordinator:
         self.executor = executor if executor is not None else make_executor(workers)
         self.limits = limits or Limits()
         if course.allowed_files and not self.limits.allowed_files:
-            self.limits.allowed_files = list(course.allowed_files)
+            self.limits = dataclasses.replace(self.limits,
+                                              allowed_files=list(course.allowed_files))
         self.progress = progress
         self.out = out or sys.stdout
 
