@@ -24,6 +24,7 @@ import secrets
 import time
 from pathlib import Path
 
+import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
@@ -106,10 +107,30 @@ def instrument_test_source(source: str, nonce: str) -> str:
     return _guard_source(guard) + ast.unparse(tree) + "\n" + _sentinel(nonce)
 
 
+def in_kernel_notebooks(masters: dict) -> list[str]:
+    """Notebooks whose *master* opts out of the harness (``treeprop.tests_in_kernel``)."""
+    return sorted(name for name, nb in masters.items()
+                  if nb.metadata.get("treeprop", {}).get("tests_in_kernel", False))
+
+
+def uses_harness(preprocessor, resources=None) -> bool:
+    """Test cells run in the trusted harness unless the master opted out.
+
+    Decided from the worker's list of the masters' choices in the configuration
+    (``TreepropGrading.in_kernel``), never from the submitted notebook's metadata, which
+    the student controls.
+    """
+    name = ((resources or {}).get("nbgrader") or {}).get("notebook")
+    section = preprocessor.config.get("TreepropGrading", {})
+    return name not in set(section.get("in_kernel", []) or [])
+
+
 class InstrumentTests(NbGraderPreprocessor):
     """Add probe, canaries, guards and sentinels (see the module docstring)."""
 
     def preprocess(self, nb, resources):
+        if uses_harness(self, resources):
+            return nb, resources
         nonce = secrets.token_hex(8)
         report = _report(nb)
         report["nonce"] = nonce
@@ -127,6 +148,12 @@ class InstrumentTests(NbGraderPreprocessor):
             cells.append(cell)
         nb.cells = cells
         return nb, resources
+
+
+def _is_locked_code(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("locked")) and not meta.get("grade") \
+        and not meta.get("solution")
 
 
 def _sentinel_of(cell) -> dict | None:
@@ -164,6 +191,8 @@ class CheckTampering(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         report = _report(nb)
+        if uses_harness(self, resources):
+            return nb, resources
         nonce = report.get("nonce")
         baseline = None
         canary_ok = True
@@ -270,6 +299,14 @@ class SandboxExecute(Execute):
                 report["messages"].append(problem)
             pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
             keep = self._sandbox_pids(pid)
+            harness = uses_harness(self, resources)
+            if harness and problem:
+                raise RuntimeError(f"the grading channel could not be set up: {problem}")
+            helpers = None
+            if harness:
+                from .harness import HarnessGlobals
+
+                helpers = HarnessGlobals(None)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -284,6 +321,9 @@ class SandboxExecute(Execute):
                     self._mark_not_run(cell, stop_reason)
                     continue
                 self.timeout = int(max(1, min(cell_seconds, left)))
+                if harness and is_test_cell(cell):
+                    stop_reason = self._harness_cell(cell, index, helpers, report, keep, pid)
+                    continue
                 self._cell_out = 0
                 self._flooded = False
                 timed_out = False
@@ -319,13 +359,71 @@ class SandboxExecute(Execute):
                     if not self._responsive():
                         stop_reason = ("the kernel stopped responding after a cell timed "
                                        "out; this cell was not run")
+                if harness and not stop_reason and _is_locked_code(cell):
+                    self._learn_helpers(cell, helpers, report)
         return nb, self.resources
+
+    # -- the trusted harness -------------------------------------------------------------
+    def _learn_helpers(self, cell, helpers, report) -> None:
+        """Run the instructor's trusted imports and defs of a locked cell in the harness."""
+        from .harness import helper_statements
+
+        code = helper_statements(cell.source)
+        if not code:
+            return
+        try:
+            exec(compile(code, "<instructor helpers>", "exec"), helpers)  # noqa: S102
+        except Exception as error:  # noqa: BLE001 - the master's own code
+            report["messages"].append(f"instructor helper code failed in the harness: "
+                                      f"{type(error).__name__}: {error}"[:300])
+
+    def _harness_cell(self, cell, index, helpers, report, keep, pid) -> str | None:
+        """Decide one test cell in the harness; returns a stop reason or None."""
+        from .harness import Channel, Sink, run_test_cell
+
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
+        channel = Channel(self.kc, self.km, Sink(self._out_cap),
+                          deadline=time.monotonic() + self.timeout)
+        helpers.channel = channel
+        verdict = run_test_cell(cell.source, channel, helpers, f"<test {grade_id}>")
+        cell.outputs = [nbformat.from_dict(o) for o in verdict.cell_outputs()]
+        cell.execution_count = (cell.get("execution_count") or 0) or index
+        if keep is not None:
+            strays = _kill_descendants(pid, keep)
+            if strays:
+                report["messages"].append(f"cell {index} left {strays} stray processes "
+                                          "(killed)")
+        if verdict.ename == "NotPlain":
+            report["flags"].append({"grade_id": grade_id, "reason": verdict.message})
+        if verdict.limit == "channel":
+            report["flags"].append({"grade_id": grade_id, "reason": verdict.message})
+        elif verdict.limit == "output":
+            report["messages"].append(f"cell {index} exceeded the output limit")
+        elif verdict.limit == "time":
+            report["messages"].append(f"cell {index} exceeded the time limit of "
+                                      f"{self.timeout} s")
+            if not self._responsive():
+                return ("the kernel stopped responding after a cell timed out; this cell "
+                        "was not run")
+        elif verdict.limit == "kernel":
+            report["messages"].append(kernel_ended_message(index, "died"))
+            return NOT_RUN_AFTER_END
+        if verdict.ename in ("SystemExit", "KeyboardInterrupt"):
+            report["messages"].append(kernel_ended_message(
+                index, "exit" if verdict.ename == "SystemExit" else "interrupt"))
+            return NOT_RUN_AFTER_END
+        for note in _limit_notes(cell):
+            report["messages"].append(f"cell {index} {note}")
+        return None
 
     # -- helpers -------------------------------------------------------------------------
     def _boot_kernel(self) -> str | None:
         """Run :mod:`autograder.kernel_boot` silently in the fresh kernel (None if it worked)."""
-        code = BOOT_SOURCE + (f"\n_treeprop_boot({int(self._out_cap)}, {OUTPUT_LIMIT_MIME!r})"
-                              "\ndel _treeprop_boot\n")
+        # Its own globals: names the student later shadows (``len``, ``float``, ``list``)
+        # in the notebook's namespace never reach the grader's kernel-side code.
+        source = BOOT_SOURCE + (f"\n_treeprop_boot({int(self._out_cap)}, "
+                                f"{OUTPUT_LIMIT_MIME!r})\n")
+        code = f"exec(compile({source!r}, '<treeprop grader>', 'exec'), {{}})"
         saved = self.timeout
         self.timeout = 30
         try:
@@ -390,7 +488,9 @@ class SandboxExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
 
-BOOT_SOURCE = (Path(__file__).with_name("kernel_boot.py")).read_text()
+BOOT_SOURCE = (Path(__file__).with_name("kernel_boot.py").read_text()
+               + Path(__file__).with_name("kernel_agent.py").read_text()
+               + "\n_treeprop_agent_install()\n")
 KERNEL_ENDED_CELL = ("the kernel ended while running this cell (exit, os._exit, a signal, "
                      "os.abort, a crash, or a CPU or memory limit)")
 NOT_RUN_AFTER_END = ("the kernel died or was ended by the submission in an earlier cell; "

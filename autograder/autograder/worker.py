@@ -346,6 +346,9 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
     c.SandboxKernelManager.sandbox_ipc = str(ipc)
     c.SandboxKernelManager.sandbox_limits = limits.to_dict()
     c.Application.log_level = "ERROR"
+    from .execute import in_kernel_notebooks
+
+    c.TreepropGrading.in_kernel = in_kernel_notebooks(masters)
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -392,7 +395,10 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
 def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 
+    from .review import answer_key_findings, channel_findings
+
     autograded_dir = root / "autograded" / job.student / job.assignment
+    answer_key: set[tuple[str, str]] = set()  # (notebook, test grade id) scored 0
     for name, master in masters.items():
         entry = {"grades": {}, "flags": [], "review": [], "messages": [], "autograded": None}
         path = autograded_dir / f"{name}.ipynb"
@@ -402,6 +408,12 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
             entry["flags"] = report.get("flags", [])
             entry["messages"] = report.get("messages", [])
             entry["review"] = review_findings(nb, helper_names_of(master), master)
+            entry["review"] += channel_findings(nb, master)
+            for tests, message in answer_key_findings(nb, master):
+                entry["review"].append(message)
+                for test in tests:
+                    answer_key.add((name, test))
+                    entry["flags"].append({"grade_id": test, "reason": message})
             entry["autograded"] = nbformat.writes(nb)
         result.notebooks[name] = entry
     solution_ids = {name: {c.metadata["nbgrader"]["grade_id"] for c in master.cells
@@ -431,6 +443,8 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
                         else grade.auto_score
                     score = float(value or 0.0)
                     needs_manual = bool(grade.needs_manual_grade)
+                    if (notebook.name, cell.name) in answer_key:
+                        score = 0.0  # delegated to treeprop's own implementation
                 entry["grades"][cell.name] = {
                     "score": score,
                     "max_score": float(cell.max_score or 0),

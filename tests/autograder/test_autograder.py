@@ -153,11 +153,35 @@ def test_bad_submission(batch, student):
 def test_faked_tests_are_flagged_for_manual_review(batch):
     course, _, results = batch
     with Coordinator(course, SerialExecutor()).gradebook() as gb:
-        for student in ("fake_eq", "fake_isclose", "fake_transformer"):
+        for student in ("fake_eq", "forge_lying_numbers", "forge_guard_probe",
+                        "forge_removed_agent"):
             assert results[student].flags(), student
             flagged = [g for nb in gb.find_submission(ASSIGNMENT, student).notebooks
                        for g in nb.grades if g.needs_manual_grade and g.auto_score == 0]
             assert flagged, student
+
+
+def test_hidden_tests_never_reach_the_kernel(batch):
+    """History, hooks, tracing and the executing request show no test source at all."""
+    _, _, results = batch
+    nb = nbformat.reads(results["secret_history"].notebooks[ASSIGNMENT]["autograded"], 4)
+    printed = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
+    assert "IN:" in printed and "LOG:" in printed and "HISTORY:" in printed  # it ran
+    for fragment in HIDDEN_LINES + ["HIDDEN-SQUARE-SENTINEL", "HIDDEN-CUBE-SENTINEL",
+                                    "square(3)", "check_close(cube"]:
+        assert fragment not in printed, fragment
+
+
+def test_harness_outputs_decide_the_score(batch):
+    """A failing test cell has its error first, never an execute_result (no partial credit)."""
+    _, _, results = batch
+    nb = nbformat.reads(results["forge_result_then_error"].notebooks[ASSIGNMENT]["autograded"],
+                        4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            assert cell.outputs[0]["output_type"] == "error", cell.outputs
+            assert all(o["output_type"] != "execute_result" for o in cell.outputs)
 
 
 def test_sandbox_hid_everything_outside_the_submission(batch):

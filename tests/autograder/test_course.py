@@ -50,6 +50,16 @@ def hidden_lines(master) -> list[str]:
             and not line.startswith("#")]
 
 
+ANSWER_KEY_NB = "02_chain_rule"
+ANSWER_KEYS = {
+    "key_import": "from treeprop.ops import Multiply",
+    "key_subclass": "import treeprop.ops as t\n\n\nclass Multiply(t.Multiply):\n    pass",
+    "key_wrap": "from treeprop import ops\n\n\nclass Multiply(Operation):\n"
+                "    def op(self, x):\n        return math.prod(x)\n\n"
+                "    def grad(self):\n        return ops.Multiply.grad(self)",
+}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     need_sandbox()
@@ -62,6 +72,16 @@ def graded(tmp_path_factory):
         shutil.copytree(SOURCE / assignment, course.submitted / "master" / assignment,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         shutil.copytree(course.release / assignment, course.submitted / "untouched" / assignment)
+    if ANSWER_KEY_NB in IDS:  # solutions that hand the exercise to treeprop's own version
+        for student, solution in ANSWER_KEYS.items():
+            folder = course.submitted / student / ANSWER_KEY_NB
+            shutil.copytree(SOURCE / ANSWER_KEY_NB, folder)
+            path = folder / f"{ANSWER_KEY_NB}.ipynb"
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                if cell.metadata.get("nbgrader", {}).get("grade_id") == "multiply_grad":
+                    cell.source = solution
+            nbformat.write(nb, path)
     summary = Coordinator(course, LocalProcessExecutor(2), limits=LIMITS, progress=False).run()
     assert summary.failed == [], summary.table()
     return course, {(r.student, r.assignment): r for r in summary.graded}
@@ -108,3 +128,22 @@ def test_untouched_student_version_scores_zero_and_runs_to_the_end(graded, assig
                    if o.get("ename") in ("NotRun", "KernelDied", "CellTimeoutError")]
         assert not stopped, (name, stopped, result.all_messages())
         assert code and code[-1].get("execution_count") is not None, name
+
+
+@pytest.mark.parametrize("student", sorted(ANSWER_KEYS))
+def test_answer_key_earns_nothing_for_its_exercise(graded, student):
+    """Delegating Multiply to treeprop's Multiply: that exercise's test 0, named, flagged;
+    the rest of the notebook (and the honest master in the same batch) untouched."""
+    _, results = graded
+    if ("master", ANSWER_KEY_NB) not in results:
+        pytest.skip("the answer-key notebook is not in the course")
+    grades = results[(student, ANSWER_KEY_NB)].notebooks[ANSWER_KEY_NB]["grades"]
+    master = results[("master", ANSWER_KEY_NB)].notebooks[ANSWER_KEY_NB]["grades"]
+    assert grades["multiply_grad_test"]["score"] == 0
+    assert master["multiply_grad_test"]["score"] == master["multiply_grad_test"]["max_score"]
+    for gid, g in grades.items():
+        if g["auto"] and gid != "multiply_grad_test":
+            assert g["score"] == g["max_score"], gid
+    review = " ".join(results[(student, ANSWER_KEY_NB)].review())
+    assert "delegates to treeprop's own Multiply" in review
+    assert any("multiply_grad_test" in f for f in results[(student, ANSWER_KEY_NB)].flags())
