@@ -585,10 +585,6 @@ class BackwardWriter(_Names):
                          if name.startswith("g") and name[1:].isdigit())
 
 
-def _fpow(x: float, k: float) -> float:
-    return math.pow(x, k)  # raises ValueError where x ** k would be complex
-
-
 # -- the program -----------------------------------------------------------------------------
 class CompiledProgram:
     """Generated forward/backward code for one model, and its flat state."""
@@ -614,7 +610,7 @@ class CompiledProgram:
             "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": nodes._CLOCK,
             "LEAVES": self.LEAVES,
             "WRITES": nodes._GRAD_WRITES,
-            "exp": math.exp, "tanh": math.tanh, "log": math.log, "fpow": _fpow,
+            "exp": math.exp, "tanh": math.tanh, "log": math.log,
         }
         self.ns.update({f"N{j}": node for j, node in enumerate(plan.nodes)})
         self._tick = now()
