@@ -208,11 +208,18 @@ def make_submissions(release: Path, submitted: Path, count: int) -> dict[str, st
     return kinds
 
 
-def fixture_submissions(submitted: Path) -> dict[str, str]:
-    """The autograder's committed bad (and good) submissions; student -> 'fixture'."""
+def fixture_submissions(submitted: Path, most: int = N_SUBMISSIONS - 6) -> dict[str, str]:
+    """The autograder's committed bad (and good) submissions; student -> 'fixture'.
+
+    At most ``most`` of them (in name order, "good" always), so the batch keeps its size
+    and some generated students however many fixtures the autograder's tests add.
+    """
     kinds = {}
     if FIXTURE_SUBMISSIONS.is_dir():
-        for folder in sorted(FIXTURE_SUBMISSIONS.iterdir()):
+        folders = [f for f in sorted(FIXTURE_SUBMISSIONS.iterdir()) if (f / ASSIGNMENT).is_dir()]
+        chosen = [f for f in folders if f.name == "good"]
+        chosen += [f for f in folders if f.name != "good"][:most - len(chosen)]
+        for folder in sorted(chosen):
             if (folder / ASSIGNMENT).is_dir():
                 shutil.copytree(folder, submitted / folder.name)
                 kinds[folder.name] = "fixture"
