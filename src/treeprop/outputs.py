@@ -49,9 +49,19 @@ class Output(Computation):
         return list(super().forward())  # a copy: callers may not edit the cache
 
     def grad(self) -> list[list[float]]:  # type: ignore[override]
-        """The Jacobian: ``grad()[i][j]`` = d(output i)/d(child j)."""
+        """The Jacobian: ``grad()[i][j]`` = d(output i)/d(child j).
+
+        Row i is what the chain rule hands the children when the derivatives are
+        the unit vector e_i (1 for output i, 0 elsewhere), so the rows come from
+        the operation table's vjp: the maths is written once, there.
+        """
+        spec = self.spec
         n = len(self.children)
-        return [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
+        xs = [c.forward() for c in self.children] if "xs" in spec.needs else [None] * n
+        out = self.forward() if "out" in spec.needs else None
+        assert spec.vjp is not None
+        return [spec.vjp(FLOAT, xs, out, [1.0 if j == i else 0.0 for j in range(n)], None)
+                for i in range(n)]
 
     def backward(self, derivative_from_parent: Any = None, *, update: bool = True) -> None:
         """Backpropagate a list of derivatives, one per output entry."""
@@ -116,12 +126,10 @@ class Softmax(Output):
     def op(self, x: list[float]) -> list[float]:
         return stable_softmax(x)
 
-    def grad(self) -> list[list[float]]:  # type: ignore[override]
-        s = self.forward()
-        return [[si * ((1.0 if i == j else 0.0) - sj) for j, sj in enumerate(s)]
-                for i, si in enumerate(s)]
+    # grad(), the Jacobian s_i (delta_ij - s_j), is Output's: rows from _softmax_vjp
 
     def _child_derivatives(self, d: Any) -> Iterator[tuple[NeuralNetNode, float]]:
+        # the vjp itself, O(n), rather than the Jacobian's O(n^2) sums
         shares = _softmax_vjp(FLOAT, [], self.forward(), _as_derivatives(self, d), None)
         return zip(self.children, shares)
 
