@@ -605,10 +605,12 @@ class CompiledProgram:
         #: the gradients the per-sample path wrote: [write number, tick, G]
         self.STAMP: list[Any] = [-1, -1, ()]
         self.LEAVES: list[Any] = [()]  # the leaf values user_predict computed with
+        #: the parameter values as of clock tick PARAMS[1] (the user path's, see _UserPath)
+        self.PARAMS: list[Any] = [(), -1]
         self.ns: dict[str, Any] = {
             "P": self.P, "L": self.L, "V": self.V, "G": self.G, "FAILED": self.FAILED,
             "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": nodes._CLOCK,
-            "LEAVES": self.LEAVES,
+            "LEAVES": self.LEAVES, "PARAMS": self.PARAMS,
             "WRITES": nodes._GRAD_WRITES,
             "exp": math.exp, "tanh": math.tanh, "log": math.log,
         }
@@ -982,6 +984,7 @@ class _UserPath:
         opts = Options(chunk=plan.computing + 1, on_nodes=True)
         self.fwd = Func(0)
         self.fwd.have.update(f"x{k}" for k in range(len(plan.inputs)))  # unpacked from X
+        self.fwd.have.update(f"p{k}" for k in range(len(plan.params)))  # unpacked from PS
         writer = ForwardWriter(plan, opts, shared)
         for i in range(len(plan.nodes)):
             writer.node(self.fwd, i)
@@ -990,10 +993,11 @@ class _UserPath:
         self.shared = shared
 
     def _leaf_names(self) -> list[str]:
-        """The inputs' and parameters' local names, as predict and backward use them."""
-        plan = self.plan
-        return ([f"x{k}" for k in range(len(plan.inputs))]
-                + [f"p{k}" for k in range(len(plan.params))])
+        """What predict leaves backward: the parameters' tuple, then the inputs."""
+        return ["PS"] * bool(self.plan.params) + [f"x{k}" for k in range(len(self.plan.inputs))]
+
+    def _param_names(self) -> str:
+        return "".join(f"p{k}, " for k in range(len(self.plan.params)))
 
     def sources(self) -> list[str]:
         # the backward first: it says which values predict keeps in V
@@ -1032,6 +1036,14 @@ class _UserPath:
             with body.block(f"if {plain} or {finite}:"):
                 body.line("return SLOW_PREDICT(X)")
         index = {id(n): j for j, n in enumerate(plan.nodes)}
+        params = [index[id(p)] for p in plan.params]
+        if params:
+            # the parameters as one tuple: the one kept at the last call if no leaf
+            # changed since (every change of .value ticks the clock), else read anew
+            with body.block("if PARAMS[1] == CLOCK[0]:"):
+                body.line("PS = PARAMS[0]")
+            with body.block("else:"):
+                body.line(f"PS = ({''.join(f'N{j}._value, ' for j in params)})")
         if xs:  # the inputs that changed, all stamped with one new tick
             body.line("t = CLOCK[0]")
             body.line("c = t + 1")
@@ -1042,7 +1054,12 @@ class _UserPath:
                 body.line(f"N{j}._changed_tick = t = c")
         if xs:
             body.line("CLOCK[0] = t")
+        if params:
+            body.line("PARAMS[0] = PS")
+            body.line("PARAMS[1] = CLOCK[0]")
         with body.block("try:"):
+            if params:
+                body.line(f"{self._param_names()}= PS")
             body.extend(self.fwd)
             body.line(f"out = {self.result}")
             checks = ([f"out[{j}] - out[{j}] != 0.0" for j in range(plan.width)]
@@ -1067,6 +1084,9 @@ class _UserPath:
         if leaves:  # the leaf values predict used, in one tuple (nothing changed since)
             step.line(f"{', '.join(leaves)}, = LEAVES[0]")
             step.have.update(leaves)
+        if plan.params:
+            step.line(f"{self._param_names()}= PS")
+            step.have.update(f"p{k}" for k in range(len(plan.params)))
         writer = BackwardWriter(plan, opts, self.shared)
         writer.funcs(first=step)
         body = Body()
@@ -1098,6 +1118,9 @@ class _UserPath:
                 # no _changed_tick: the gradients just written carry tick c, so the
                 # step does not make them stale, as after the recursive engine's update
                 body.line(f"N{j}._value = q{k}")
+            if params:  # the next predict takes them from here (see _predict)
+                body.line(f"PARAMS[0] = ({''.join(f'q{k}, ' for k in range(len(plan.params)))})")
+                body.line("PARAMS[1] = CLOCK[0]")
         return body
 
 
