@@ -991,10 +991,19 @@ class _UserPath:
         self.result = writer.value(self.fwd, plan.root)
         self.opts = opts
         self.shared = shared
+        # the values backward reads: scalars travel in LEAVES' tuple, lists in V
+        self.carried: list[int] = []
+        probe, first = Shared(), Func(0)
+        first.have.update(self._leaf_names() + [f"p{k}" for k in range(len(plan.params))])
+        BackwardWriter(plan, Options(chunk=opts.chunk, update=True, inline=True, on_nodes=True),
+                       probe).funcs(first=first)
+        self.carried = sorted(j for j in probe.need_v if f"s{j}_0" not in self.fwd.have)
+        self.listed = sorted(j for j in probe.need_v if f"s{j}_0" in self.fwd.have)
 
     def _leaf_names(self) -> list[str]:
-        """What predict leaves backward: the parameters' tuple, then the inputs."""
-        return ["PS"] * bool(self.plan.params) + [f"x{k}" for k in range(len(self.plan.inputs))]
+        """What predict leaves backward: the parameters' tuple, the inputs, the values."""
+        return (["PS"] * bool(self.plan.params) + [f"x{k}" for k in range(len(self.plan.inputs))]
+                + [f"v{j}" for j in self.carried])
 
     def _param_names(self) -> str:
         return "".join(f"p{k}, " for k in range(len(self.plan.params)))
@@ -1067,7 +1076,7 @@ class _UserPath:
             body.line(f"if {' or '.join(checks)}: raise ArithmeticError")
         with body.block("except (ArithmeticError, ValueError, TypeError):"):
             body.line("return SLOW_PREDICT(X)")  # the precise error, from the objects
-        mine = sorted(shared.need_v)
+        mine = self.listed
         if mine:
             body.line("; ".join(f"V[{j}] = v{j}" for j in mine))
         leaves = self._leaf_names()
