@@ -604,13 +604,9 @@ class CompiledProgram:
         self.LAST = [-1]  # the clock tick at which V was last computed
         #: the gradients the per-sample path wrote: [write number, tick, G]
         self.STAMP: list[Any] = [-1, -1, ()]
-        self.LEAVES: list[Any] = [()]  # the leaf values user_predict computed with
-        #: the parameter values as of clock tick PARAMS[1] (the user path's, see _UserPath)
-        self.PARAMS: list[Any] = [(), -1]
         self.ns: dict[str, Any] = {
             "P": self.P, "L": self.L, "V": self.V, "G": self.G, "FAILED": self.FAILED,
             "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": nodes._CLOCK,
-            "LEAVES": self.LEAVES, "PARAMS": self.PARAMS,
             "WRITES": nodes._GRAD_WRITES,
             "exp": math.exp, "tanh": math.tanh, "log": math.log,
         }
@@ -1009,8 +1005,21 @@ class _UserPath:
         return "".join(f"p{k}, " for k in range(len(self.plan.params)))
 
     def sources(self) -> list[str]:
-        # the backward first: it says which values predict keeps in V
-        return [self._entry(), self._predict(self.shared)]
+        """Both functions as closures over their own state (cells cost less than ``L[0]``).
+
+        ``KEPT`` holds the parameter values as of clock tick ``KEPT_AT``, ``LEFT``
+        what predict leaves backward (see :meth:`_leaf_names`).
+        """
+        state = "KEPT = (); KEPT_AT = -1; LEFT = ()"
+        inner = [self._entry(), self._predict(self.shared)]
+        lines = ["def user_functions():", f"    {state}"]
+        for src in inner:
+            head, rest = src.split("\n", 1)
+            lines += [f"    {head}", "        nonlocal KEPT, KEPT_AT, LEFT"]
+            lines += [f"    {line}" if line else line for line in rest.split("\n")]
+        lines += ["    return user_predict, user_backward",
+                  "user_predict, user_backward = user_functions()"]
+        return ["\n".join(lines)]
 
     def _entry(self) -> str:
         """``user_backward``: the seed's check, then the pass or the careful path."""
@@ -1049,8 +1058,8 @@ class _UserPath:
         if params:
             # the parameters as one tuple: the one kept at the last call if no leaf
             # changed since (every change of .value ticks the clock), else read anew
-            with body.block("if PARAMS[1] == CLOCK[0]:"):
-                body.line("PS = PARAMS[0]")
+            with body.block("if KEPT_AT == CLOCK[0]:"):
+                body.line("PS = KEPT")
             with body.block("else:"):
                 body.line(f"PS = ({''.join(f'N{j}._value, ' for j in params)})")
         if xs:  # the inputs that changed, all stamped with one new tick
@@ -1064,8 +1073,8 @@ class _UserPath:
         if xs:
             body.line("CLOCK[0] = t")
         if params:
-            body.line("PARAMS[0] = PS")
-            body.line("PARAMS[1] = CLOCK[0]")
+            body.line("KEPT = PS")
+            body.line("KEPT_AT = t" if xs else "KEPT_AT = CLOCK[0]")  # t: the clock now
         with body.block("try:"):
             if params:
                 body.line(f"{self._param_names()}= PS")
@@ -1081,7 +1090,7 @@ class _UserPath:
             body.line("; ".join(f"V[{j}] = v{j}" for j in mine))
         leaves = self._leaf_names()
         if leaves:
-            body.line(f"LEAVES[0] = ({', '.join(leaves)},)")
+            body.line(f"LEFT = ({', '.join(leaves)},)")
         body.line("LAST[0] = CLOCK[0]")
         return body.render("user_predict", "X", "list(out)" if plan.vector else "out")
 
@@ -1091,7 +1100,7 @@ class _UserPath:
         step = Func(0)
         leaves = self._leaf_names()
         if leaves:  # the leaf values predict used, in one tuple (nothing changed since)
-            step.line(f"{', '.join(leaves)}, = LEAVES[0]")
+            step.line(f"{', '.join(leaves)}, = LEFT")
             step.have.update(leaves)
         if plan.params:
             step.line(f"{self._param_names()}= PS")
@@ -1128,8 +1137,8 @@ class _UserPath:
                 # step does not make them stale, as after the recursive engine's update
                 body.line(f"N{j}._value = q{k}")
             if params:  # the next predict takes them from here (see _predict)
-                body.line(f"PARAMS[0] = ({''.join(f'q{k}, ' for k in range(len(plan.params)))})")
-                body.line("PARAMS[1] = CLOCK[0]")
+                body.line(f"KEPT = ({''.join(f'q{k}, ' for k in range(len(plan.params)))})")
+                body.line("KEPT_AT = CLOCK[0]")
         return body
 
 
