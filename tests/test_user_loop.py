@@ -140,3 +140,38 @@ def test_list_valued_model_in_a_user_loop():
     same_nodes(a, b)
     with pytest.raises(tp.InputCountError):
         b.backward([1.0, 2.0])
+
+
+def test_kept_parameters_and_rates_follow_every_change():
+    """The user path keeps parameters and rates in tuples: each way of changing them is seen."""
+    from treeprop.losses import BCE
+    from treeprop.training import set_learning_rate, train_model
+
+    m = line_model().compile(engine="compiled")
+    ref = line_model().compile()
+    data = tp.datasets.moons(12, seed=2)
+    for model in (m, ref):
+        for x, y in data[:4]:
+            model.backward(bce_grad(y, model.predict(x)))
+        set_learning_rate(model, 0.3)  # every rate at once
+        for x, y in data[4:6]:
+            model.backward(bce_grad(y, model.predict(x)))
+        train_model(model, BCE, data, epochs=2, progress=False, print_every=None)
+        for x, y in data[6:9]:
+            model.backward(bce_grad(y, model.predict(x)))
+        model.predict(data[9][0])
+        model.backward(0.4, update=False)  # no step: the next predict keeps the values
+        model.predict(data[9][0])
+        tp.parameters(model)[2].learning_rate = 2.0
+        model.backward(bce_grad(data[9][1], model.predict(data[10][0])))
+    same_nodes(ref, m)
+    assert [p.learning_rate for p in tp.parameters(m)] == [0.3, 0.3, 2.0]
+
+
+def test_a_learning_rate_is_saved_as_a_plain_number(tmp_path):
+    m = line_model().compile(engine="compiled")
+    tp.parameters(m)[1].learning_rate = 0.25
+    tp.save(m, tmp_path / "m.json")
+    again = tp.load(tmp_path / "m.json")
+    assert [p.learning_rate for p in tp.parameters(again)] == [0.1, 0.25, 0.1]
+    assert "learning_rate" in vars(tp.parameters(again)[1])

@@ -369,6 +369,8 @@ class Options:
     param_locals: bool = False
     #: read and write the node objects themselves (the per-sample public path)
     on_nodes: bool = False
+    #: learning rates from the locals ``r<k>`` (the per-sample path unpacks them)
+    rate_locals: bool = False
 
 
 @dataclass
@@ -538,6 +540,8 @@ class BackwardWriter(_Names):
         opts = self.opts
         if opts.rates is not None:
             lr = _literal(opts.rates[k])
+        elif opts.rate_locals:
+            lr = f"r{k}"
         else:
             lr = f"N{j}.learning_rate" if opts.on_nodes else f"L[{k}]"
         target = p if opts.param_locals else (f"q{k}" if opts.on_nodes else f"P[{k}]")
@@ -607,6 +611,7 @@ class CompiledProgram:
         self.ns: dict[str, Any] = {
             "P": self.P, "L": self.L, "V": self.V, "G": self.G, "FAILED": self.FAILED,
             "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": nodes._CLOCK,
+            "RATE_CHANGES": nodes._RATE_CHANGES,
             "WRITES": nodes._GRAD_WRITES,
             "exp": math.exp, "tanh": math.tanh, "log": math.log,
         }
@@ -1001,6 +1006,11 @@ class _UserPath:
         return (["PS"] * bool(self.plan.params) + [f"x{k}" for k in range(len(self.plan.inputs))]
                 + [f"v{j}" for j in self.carried])
 
+    def _params(self) -> list[int]:
+        """The parameters' node numbers, in the order of ``p<k>``."""
+        index = {id(n): j for j, n in enumerate(self.plan.nodes)}
+        return [index[id(p)] for p in self.plan.params]
+
     def _param_names(self) -> str:
         return "".join(f"p{k}, " for k in range(len(self.plan.params)))
 
@@ -1010,12 +1020,12 @@ class _UserPath:
         ``KEPT`` holds the parameter values as of clock tick ``KEPT_AT``, ``LEFT``
         what predict leaves backward (see :meth:`_leaf_names`).
         """
-        state = "KEPT = (); KEPT_AT = -1; LEFT = ()"
+        state = "KEPT = (); KEPT_AT = -1; LEFT = (); RATES = (); RATES_AT = -1"
         inner = [self._entry(), self._predict(self.shared)]
         lines = ["def user_functions():", f"    {state}"]
         for src in inner:
             head, rest = src.split("\n", 1)
-            lines += [f"    {head}", "        nonlocal KEPT, KEPT_AT, LEFT"]
+            lines += [f"    {head}", "        nonlocal KEPT, KEPT_AT, LEFT, RATES, RATES_AT"]
             lines += [f"    {line}" if line else line for line in rest.split("\n")]
         lines += ["    return user_predict, user_backward",
                   "user_predict, user_backward = user_functions()"]
@@ -1054,7 +1064,7 @@ class _UserPath:
             with body.block(f"if {plain} or {finite}:"):
                 body.line("return SLOW_PREDICT(X)")
         index = {id(n): j for j, n in enumerate(plan.nodes)}
-        params = [index[id(p)] for p in plan.params]
+        params = self._params()
         if params:
             # the parameters as one tuple: the one kept at the last call if no leaf
             # changed since (every change of .value ticks the clock), else read anew
@@ -1096,7 +1106,8 @@ class _UserPath:
 
     def _backward(self, update: bool, failed: str) -> Body:
         plan = self.plan
-        opts = Options(chunk=self.opts.chunk, update=update, inline=True, on_nodes=True)
+        opts = Options(chunk=self.opts.chunk, update=update, inline=True, on_nodes=True,
+                       rate_locals=True)
         step = Func(0)
         leaves = self._leaf_names()
         if leaves:  # the leaf values predict used, in one tuple (nothing changed since)
@@ -1105,6 +1116,11 @@ class _UserPath:
         if plan.params:
             step.line(f"{self._param_names()}= PS")
             step.have.update(f"p{k}" for k in range(len(plan.params)))
+        if update and plan.params:  # the rates as one tuple, read anew once one was set
+            with step.block("if RATES_AT != RATE_CHANGES[0]:"):
+                step.line(f"RATES = ({''.join(f'N{j}.learning_rate, ' for j in self._params())})")
+                step.line("RATES_AT = RATE_CHANGES[0]")
+            step.line(f"{''.join(f'r{k}, ' for k in range(len(plan.params)))}= RATES")
         writer = BackwardWriter(plan, opts, self.shared)
         writer.funcs(first=step)
         body = Body()

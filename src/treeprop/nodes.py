@@ -99,6 +99,11 @@ def now() -> int:
     return _CLOCK[0]
 
 
+# Counts every setting of a learning rate: the compiled per-sample path keeps the
+# rates in one tuple and reads them anew only when this has moved.
+_RATE_CHANGES = [0]
+
+
 # Counts writes of gradients, so that of two writers the later one is believed.
 _GRAD_WRITES = [0]
 
@@ -327,6 +332,20 @@ class Parameter(Leaf):
             value = _rng.uniform(-1.0, 1.0)
         super().__init__(value, name)
         self.learning_rate = _check_finite(learning_rate, "learning_rate")
+
+    # kept under its own name in the instance's __dict__ (saving lists the fields)
+    @property
+    def learning_rate(self) -> float:
+        """The SGD step size; setting it is noticed by the compiled engine's user path."""
+        try:
+            return self.__dict__["learning_rate"]  # type: ignore[no-any-return]
+        except KeyError:  # a node being built (saving.from_dict) before its fields
+            raise AttributeError("learning_rate") from None
+
+    @learning_rate.setter
+    def learning_rate(self, rate: float) -> None:
+        self.__dict__["learning_rate"] = rate
+        _RATE_CHANGES[0] += 1
 
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name else ""

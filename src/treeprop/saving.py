@@ -156,9 +156,18 @@ def _set_fields(i: int, node: Any, cls: type, fields: Any, built: list[NeuralNet
     for key, v in fields.items():
         # a field may not replace a method or property (forward, op, value, ...)
         if not isinstance(key, str) or key.startswith("__") or key in _SKIP \
-                or hasattr(cls, key):
+                or (hasattr(cls, key) and not _is_setting(cls, key)):
             raise ModelFileError(f"node {i} has a forbidden field {key!r}")
         setattr(node, key, _decode(v, built, classes, i))
+
+
+def _is_setting(cls: type, key: str) -> bool:
+    """A Parameter's learning rate: a property, but a plain number in the file.
+
+    (The setter only stores it and tells the compiled engine; _check_settings
+    then insists on a finite number.)
+    """
+    return key == "learning_rate" and issubclass(cls, Parameter)
 
 
 def _check_settings(node: NeuralNetNode, i: int) -> None:
