@@ -974,10 +974,15 @@ class _UserPath:
 
     ``user_predict`` checks its argument (a list or tuple of as many plain finite
     numbers as the model has inputs), writes the inputs that changed, computes
-    the value and keeps what backward needs in ``V``. ``user_backward`` checks
-    its seed and that nothing changed since, then writes every node's gradient
-    and, with ``update``, every parameter's SGD step (checked finite) onto the
-    nodes. Anything else goes to the careful methods, which give the clear error.
+    the value and leaves backward what it needs in one tuple (list values in
+    ``V``). ``user_backward`` checks its seed and that nothing changed since,
+    then writes every node's gradient and, with ``update``, every parameter's
+    SGD step (checked finite) onto the nodes. Anything else goes to the careful
+    methods, which give the clear error.
+
+    The node objects stay the truth, current after every call; the functions
+    only keep copies they can prove current: the parameter values while the
+    value clock has not moved, the learning rates while no rate was set.
     """
 
     def __init__(self, plan: Plan, shared: Shared) -> None:
@@ -992,7 +997,7 @@ class _UserPath:
         self.result = writer.value(self.fwd, plan.root)
         self.opts = opts
         self.shared = shared
-        # the values backward reads: scalars travel in LEAVES' tuple, lists in V
+        # the values backward reads: scalars travel in predict's LEFT tuple, lists in V
         self.carried: list[int] = []
         probe, first = Shared(), Func(0)
         first.have.update(self._leaf_names() + [f"p{k}" for k in range(len(plan.params))])
