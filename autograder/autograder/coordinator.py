@@ -495,7 +495,8 @@ class Coordinator:
                         grade.needs_manual_grade = (name, grade_id) in flagged
             summary = json.dumps({"flags": _bounded(result.flags()),
                                   "review": _bounded(result.review()),
-                                  "messages": _bounded(result.all_messages())})
+                                  "messages": _bounded(result.all_messages()),
+                                  "seconds": result.seconds})  # grading time (make report)
             row = dict(checksum=result.checksum, timestamp=result.timestamp, status="graded",
                        score=result.score(), max_score=result.max_score(),
                        needs_manual=result.needs_manual() or bool(flagged), summary=summary,

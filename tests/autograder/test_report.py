@@ -177,14 +177,16 @@ def test_report_numbers_match_the_gradebook_and_render_in_chromium(course):
 
             # plots: one per graded cell with scores, plus the totals; all decoded by Chromium
             plots = page.locator("img.plot")
-            assert plots.count() == 1 + sum(1 for k, v in expected.items()
-                                            if k != "TOTAL" and v["graded"])
+            assert plots.count() == 2 + sum(1 for k, v in expected.items()
+                                            if k != "TOTAL" and v["graded"])  # + totals, time
             sizes = page.evaluate("Array.from(document.querySelectorAll('img.plot'))"
                                   ".map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
             assert all(done and w > 100 and h > 50 for done, w, h in sizes), sizes
             page.screenshot(path=str(OUTPUT / "report_page.png"), full_page=True)
-            # the journal of this grader does not record seconds: said, not invented
-            assert "not recorded" in page.locator("#timing").text_content()
+            # grading time: the grader records each submission's seconds in the journal
+            timing = page.locator("#timing").text_content()
+            assert "not recorded" not in timing and "median" in timing.lower(), timing
+            assert page.locator('figure[data-plot="seconds"] img.plot').count() == 1
             assert [u for u in fetched if not u.startswith(("file:", "data:"))] == []
         finally:
             browser.close()
