@@ -285,7 +285,7 @@ class SourceMath:
 
     def clip(self, x: Any, low: float, high: float) -> Sym:
         low_side = self.let(self.where(_sym(x) > low, x, low))
-        return self.where(low_side < high, low_side, high)
+        return self.let(self.where(low_side < high, low_side, high))  # callers use it twice
 
     def pow(self, x: Any, k: float) -> Sym:
         return _sym(x) ** k

@@ -20,6 +20,7 @@ from typing import Any
 from treeprop.ops import FLOAT
 
 EPS = 1e-8
+HIGH = 1.0 - EPS  # the clip's top, computed once
 
 
 def mse(y: float, p: float, m: Any = FLOAT) -> float:
@@ -34,13 +35,13 @@ def mse_grad(y: float, p: float, m: Any = FLOAT) -> float:
 
 def bce(y: float, p: float, m: Any = FLOAT) -> float:
     """Binary cross-entropy; p is clamped to [eps, 1 - eps] so log never sees 0."""
-    q = m.let(m.clip(p, EPS, 1.0 - EPS))
+    q = m.clip(p, EPS, HIGH)  # (a clipped value comes named: q is used twice)
     return -(y * m.log(q) + (1.0 - y) * m.log(1.0 - q))  # type: ignore[no-any-return]
 
 
 def bce_grad(y: float, p: float, m: Any = FLOAT) -> float:
     """d/dp of binary cross-entropy: (p - y) / (p (1 - p)), with p clamped."""
-    q = m.let(m.clip(p, EPS, 1.0 - EPS))
+    q = m.clip(p, EPS, HIGH)  # (a clipped value comes named: q is used twice)
     return (q - y) / (q * (1.0 - q))  # type: ignore[no-any-return]
 
 
