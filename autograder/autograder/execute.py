@@ -29,6 +29,8 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
+from .sandbox import process_tree
+
 REPORT_KEY = "treeprop_grading"
 SENTINEL_MIME = "application/x-treeprop-sentinel"
 OUTPUT_LIMIT_MIME = "application/x-treeprop-output-limit"
@@ -564,19 +566,6 @@ def _kill_descendants(pid: int, keep: set[int]) -> int:
     return killed
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(x) for x in handle.read().split()]
-    except OSError:
-        return []
-
-
 def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop(0)
-        for child in _children(current):
-            out.append(child)
-            todo.append(child)
-    return out
+    """Every process under ``pid`` (not ``pid`` itself)."""
+    return [member for member in process_tree(pid) if member != pid]

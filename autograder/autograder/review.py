@@ -39,7 +39,8 @@ def treeprop_exports() -> frozenset[str]:
     return frozenset(names)
 
 
-def _defined(source: str) -> set[str]:
+def defined_names(source: str, *, imports: bool = False) -> set[str]:
+    """Names a cell binds at its top level (defs, classes, assignments; imports if asked)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -50,6 +51,8 @@ def _defined(source: str) -> set[str]:
             out.add(node.name)
         elif isinstance(node, ast.Assign):
             out |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif imports and isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return out
 
 
@@ -65,7 +68,7 @@ def exercises(master) -> list[dict]:
         meta = _meta(cell)
         if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
             extra = cell.get("metadata", {}).get("treeprop", {}).get("reference", [])
-            current = {"grade_id": meta.get("grade_id"), "names": _defined(cell.source),
+            current = {"grade_id": meta.get("grade_id"), "names": defined_names(cell.source),
                        "attrs": {str(a) for a in extra}, "tests": []}
             found.append(current)
         elif cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") \

@@ -643,11 +643,11 @@ class SandboxKernelManager(AsyncKernelManager):
 
 def _sandbox_root_of(pid: int) -> str | None:
     """``/proc/<pid>/root`` of the sandbox's init once its mounts are in place."""
-    for child in _children(pid):
+    for child in child_pids(pid):
         root = f"/proc/{child}/root"
         if os.path.isdir(root + SANDBOX_IPC) and os.path.exists(root + SANDBOX_CONNECTION):
             return root
-        for grandchild in _children(child):  # unprivileged bwrap adds one level
+        for grandchild in child_pids(child):  # unprivileged bwrap adds one level
             root = f"/proc/{grandchild}/root"
             if os.path.isdir(root + SANDBOX_IPC) and os.path.exists(
                     root + SANDBOX_CONNECTION):
@@ -655,7 +655,8 @@ def _sandbox_root_of(pid: int) -> str | None:
     return None
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
+    """The direct children of ``pid`` (none when it is gone)."""
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as handle:
             return [int(x) for x in handle.read().split()]
@@ -663,19 +664,20 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process under it, read from /proc."""
     out, todo = [], [pid]
     while todo:
         current = todo.pop()
         out.append(current)
-        todo += _children(current)
+        todo += child_pids(current)
     return out
 
 
 def _kill_tree(pid: int | None) -> None:
     if pid is None:
         return
-    for member in reversed(_tree(pid)):
+    for member in reversed(process_tree(pid)):
         try:
             os.kill(member, signal.SIGKILL)
         except OSError:
@@ -685,7 +687,7 @@ def _kill_tree(pid: int | None) -> None:
 def _sandbox_memory(pid: int, root: str | None) -> int:
     """Proportional set size of every process under ``pid`` plus the tmpfs files."""
     total = 0
-    for member in _tree(pid):
+    for member in process_tree(pid):
         for line in _read(f"/proc/{member}/smaps_rollup").splitlines():
             if line.startswith("Pss:"):
                 total += int(line.split()[1]) * 1024

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from .review import defined_names
 from .sandbox import Limits
 
 SOLUTION_ID_META = "nbgrader"
@@ -155,22 +156,6 @@ def _always_true_eq(tree: ast.AST) -> bool:
     return False
 
 
-def _defined_names(source: str) -> set[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-    return names
-
-
 def review_findings(nb, helper_names: set[str], master=None) -> list[str]:
     """Static findings in the student's own code (cells that are not the master's code)."""
     found: list[str] = []
@@ -192,7 +177,7 @@ def review_findings(nb, helper_names: set[str], master=None) -> list[str]:
             continue
         if _always_true_eq(tree):
             found.append(f"cell {index}: defines an __eq__ that is always True")
-        redefined = _defined_names(source) & helper_names
+        redefined = defined_names(source, imports=True) & helper_names
         if redefined:
             found.append(f"cell {index}: redefines the instructor's helper(s) "
                          f"{', '.join(sorted(redefined))}")
@@ -205,7 +190,7 @@ def helper_names_of(master) -> set[str]:
     for cell in master.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("locked") and not meta.get("grade"):
-            names |= {n for n in _defined_names(cell.source)
+            names |= {n for n in defined_names(cell.source, imports=True)
                       if n not in ("math", "np", "numpy")}
     return names
 
