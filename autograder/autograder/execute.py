@@ -346,6 +346,11 @@ class SandboxExecute(Execute):
                 if how:
                     report["messages"].append(kernel_ended_message(index, how))
                     stop_reason = NOT_RUN_AFTER_END
+                if self._flooded:
+                    # The interrupt output() scheduled runs only when the client's loop runs
+                    # again: wait for the kernel here, so it reaches this cell (or an idle
+                    # kernel, which ignores it) and never lands in the next cell.
+                    self._responsive()
                 if keep is not None:
                     strays = _kill_descendants(pid, keep)
                     if strays:
