@@ -33,3 +33,15 @@ def require_module(name: str, hint: str) -> object:
         if IN_CI:
             pytest.fail(f"{name} is not installed under CI: {hint}")
         pytest.skip(f"{name} is not installed: {hint}")
+
+
+def require_sandbox() -> None:
+    """bwrap and a working grading sandbox; outside CI a missing one skips, under CI it fails."""
+    from autograder.sandbox import check_sandbox  # the grader's own check of this machine
+
+    require_program("bwrap", "bubblewrap")
+    problem = check_sandbox()
+    if problem:
+        if IN_CI:
+            pytest.fail(problem)
+        pytest.skip(problem)

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import require_program
+from tests.conftest import require_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTOGRADER_DIR = ROOT / "autograder"
@@ -32,7 +32,7 @@ if str(AUTOGRADER_DIR) not in sys.path:
 from autograder.coordinator import JOURNAL, Coordinator, export_rows, generate_feedback  # noqa: E402
 from autograder.course import Course, generate_student_versions  # noqa: E402
 from autograder.executors import LocalProcessExecutor, SerialExecutor  # noqa: E402
-from autograder.sandbox import Limits, check_sandbox  # noqa: E402
+from autograder.sandbox import Limits  # noqa: E402
 
 pytestmark = [pytest.mark.autograder, pytest.mark.slow]
 
@@ -50,15 +50,6 @@ HIDDEN_LINES = [
     for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
     .splitlines() if line.strip()
 ]
-
-
-def need_sandbox():
-    require_program("bwrap", "bubblewrap")
-    problem = check_sandbox()
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
 
 
 def make_course(root: Path, students: list[str], db_url: str | None = None) -> Course:
@@ -84,7 +75,7 @@ def summary_text(result) -> str:
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    need_sandbox()
+    require_sandbox()
     root = tmp_path_factory.mktemp("batch") / "course"
     course = make_course(root, sorted(EXPECTED))
     coordinator = Coordinator(course, LocalProcessExecutor(2), limits=LIMITS, progress=False)
@@ -243,7 +234,7 @@ def test_rerun_is_idempotent(batch):
 
 
 def test_resubmission_is_regraded(tmp_path):
-    need_sandbox()
+    require_sandbox()
     course = make_course(tmp_path / "course", ["good", "blank"])
     first = Coordinator(course, SerialExecutor(), limits=LIMITS, progress=False).run()
     assert {r.student: autograded_score(r) for r in first.graded} == {"good": 5, "blank": 0}
@@ -306,7 +297,7 @@ def test_kill_9_mid_run_loses_nothing(batch, tmp_path):
 
 
 def test_lms_zip_is_collected_and_graded(tmp_path):
-    need_sandbox()
+    require_sandbox()
     course = Course(root=tmp_path / "course", source=SOURCE)
     archive = tmp_path / "lms-export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -343,7 +334,7 @@ def test_release_makes_student_versions_and_a_pack(tmp_path):
 def test_parallel_grading_on_postgresql(batch, tmp_path):
     from tests.autograder.pg import postgres_server
 
-    need_sandbox()
+    require_sandbox()
     students = ["good", "blank", "fake_eq", "test_deleted", "os_exit", "extra_notebook"]
     with postgres_server(tmp_path / "pg") as url:
         course = make_course(tmp_path / "course", students, db_url=url)

@@ -25,7 +25,7 @@ from autograder.course import Course, assignment_ids, generate_student_versions 
 from autograder.executors import LocalProcessExecutor  # noqa: E402
 from autograder.sandbox import Limits  # noqa: E402
 
-from tests.autograder.test_autograder import need_sandbox  # noqa: E402
+from tests.conftest import require_sandbox  # noqa: E402
 
 pytestmark = [pytest.mark.autograder, pytest.mark.slow]
 
@@ -62,7 +62,7 @@ ANSWER_KEYS = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    need_sandbox()
+    require_sandbox()
     if not IDS:
         pytest.skip("no course notebooks yet")
     root = tmp_path_factory.mktemp("course") / "course"

@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import require_program
+from tests.conftest import require_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTOGRADER_DIR = ROOT / "autograder"
@@ -52,7 +52,7 @@ from autograder.coordinator import (  # noqa: E402
 )
 from autograder.course import Course  # noqa: E402
 from autograder.executors import LocalProcessExecutor, SerialExecutor  # noqa: E402
-from autograder.sandbox import Limits, SandboxCgroup, check_sandbox  # noqa: E402
+from autograder.sandbox import Limits, SandboxCgroup  # noqa: E402
 
 pytestmark = [pytest.mark.autograder, pytest.mark.slow]
 
@@ -61,15 +61,6 @@ LIMITS = Limits(cell_seconds=10, notebook_seconds=60, memory_bytes=1536 * 1024**
 GOOD_NB = SUBMISSIONS / "good" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 BLANK_NB = SUBMISSIONS / "blank" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 HONEST = {"good": 5, "blank": 0}
-
-
-def need_sandbox() -> None:
-    require_program("bwrap", "bubblewrap")
-    problem = check_sandbox()
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
 
 
 # -- building submissions -----------------------------------------------------------------------
@@ -154,7 +145,7 @@ def fixture_text(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
-    need_sandbox()
+    require_sandbox()
     root = tmp_path_factory.mktemp("staging") / "course"
     course = Course(root=root, source=SOURCE)
     honest(course)
@@ -263,7 +254,7 @@ SANDBOX_LIMITS = dict(sandbox_memory_bytes=700 * 1024**2, processes=48,
 
 @pytest.fixture(scope="module")
 def sandboxed(tmp_path_factory):
-    need_sandbox()
+    require_sandbox()
     if SandboxCgroup.create(Limits()) is None and os.environ.get("CI") != "true":
         pytest.skip("no cgroups here: the whole-sandbox limits cannot be tested")
     root = tmp_path_factory.mktemp("sandbox") / "course"
@@ -314,7 +305,7 @@ def test_disk_is_bounded_and_nothing_is_shared_with_the_host(sandboxed):
 
 
 def test_without_cgroups_the_grader_polls_and_stops_the_sandbox(tmp_path, monkeypatch):
-    need_sandbox()
+    require_sandbox()
     monkeypatch.setenv("TREEPROP_SANDBOX_CGROUPS", "0")
     course = Course(root=tmp_path / "course", source=SOURCE)
     honest(course)
@@ -332,7 +323,7 @@ def test_without_cgroups_the_grader_polls_and_stops_the_sandbox(tmp_path, monkey
 
 @pytest.fixture(scope="module")
 def robust(tmp_path_factory):
-    need_sandbox()
+    require_sandbox()
     root = tmp_path_factory.mktemp("robust") / "course"
     course = Course(root=root, source=SOURCE)
     honest(course)
@@ -488,7 +479,7 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
 
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory):
-    need_sandbox()
+    require_sandbox()
     base = tmp_path_factory.mktemp("lms")
     course = Course(root=base / "course", source=SOURCE)
     good, blank = GOOD_NB.read_bytes(), BLANK_NB.read_bytes()
