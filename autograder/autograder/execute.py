@@ -35,6 +35,9 @@ REPORT_KEY = "treeprop_grading"
 SENTINEL_MIME = "application/x-treeprop-sentinel"
 OUTPUT_LIMIT_MIME = "application/x-treeprop-output-limit"
 TAMPER_MARK = "TREEPROP-TAMPER"
+# How long a cell that went over the output limit may take to stop by itself before the
+# grader interrupts it.
+FLOOD_GRACE_SECONDS = 1.0
 
 
 def is_test_cell(cell) -> bool:
@@ -328,11 +331,13 @@ class SandboxExecute(Execute):
                     continue
                 self._cell_out = 0
                 self._flooded = False
+                self._flood_interrupted = False
                 timed_out = False
                 started = time.monotonic()
                 try:
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
+                    self._cancel_late_interrupt()
                     _fail(cell, "KernelDied", KERNEL_ENDED_CELL)
                     report["messages"].append(kernel_ended_message(index, "died"))
                     stop_reason = NOT_RUN_AFTER_END
@@ -340,16 +345,17 @@ class SandboxExecute(Execute):
                 except CellTimeoutError:
                     timed_out = True
                     _fail(cell, "CellTimeoutError", f"cell exceeded {self.timeout} s")
+                self._cancel_late_interrupt()
                 timed_out = timed_out or time.monotonic() - started >= self.timeout - 0.5 or any(
                     o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
-                how = _ended_by_itself(cell, interrupted_by_us=timed_out or self._flooded)
+                how = _ended_by_itself(cell,
+                                       interrupted_by_us=timed_out or self._flood_interrupted)
                 if how:
                     report["messages"].append(kernel_ended_message(index, how))
                     stop_reason = NOT_RUN_AFTER_END
-                if self._flooded:
-                    # The interrupt output() scheduled runs only when the client's loop runs
-                    # again: wait for the kernel here, so it reaches this cell (or an idle
-                    # kernel, which ignores it) and never lands in the next cell.
+                if self._flood_interrupted:
+                    # Wait for the kernel here, so the interrupt reaches this cell (or an
+                    # idle kernel, which ignores it) and never lands in the next cell.
                     self._responsive()
                 if keep is not None:
                     strays = _kill_descendants(pid, keep)
@@ -475,6 +481,17 @@ class SandboxExecute(Execute):
             time.sleep(0.05)
         return None
 
+    def _interrupt_flood(self) -> None:
+        self._late_interrupt = None
+        self._flood_interrupted = True
+        asyncio.ensure_future(self.km.interrupt_kernel())
+
+    def _cancel_late_interrupt(self) -> None:
+        handle = getattr(self, "_late_interrupt", None)
+        if handle is not None:
+            handle.cancel()
+            self._late_interrupt = None
+
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         size = len(json.dumps(content, default=str))
@@ -488,7 +505,12 @@ class SandboxExecute(Execute):
                                        evalue=f"more than {self._out_cap} bytes of output; "
                                        "the cell was interrupted",
                                        traceback=["OutputLimitExceeded"]))
-                asyncio.ensure_future(self.km.interrupt_kernel())
+                # Not at once: a cell that flooded in one write and then ended would be
+                # hit while the kernel sends its reply, and the reply would be lost (a
+                # false time-out). The kernel stops a flood in the cell itself; this is
+                # the backstop for one that keeps going (a thread, a caught exception).
+                self._late_interrupt = asyncio.get_running_loop().call_later(
+                    FLOOD_GRACE_SECONDS, self._interrupt_flood)
             return None  # dropped: floods never pile up in memory
         self._cell_out = cell_out
         self._nb_out += size

@@ -63,6 +63,15 @@ class TestTimeLimit(Exception):
     """The test cell used up its time."""
 
 
+class OutputFlood(Exception):
+    """The submission's code kept printing past the output limit and was interrupted."""
+
+
+# How long the submission's code may go on after passing the output limit before the
+# harness interrupts it (the kernel stops a flood written from its own thread at once).
+FLOOD_GRACE_SECONDS = 1.0
+
+
 class RemoteException(Exception):
     """Base of the harness-side copies of exceptions raised in the kernel."""
 
@@ -331,6 +340,8 @@ class Channel:
         self.callbacks: dict[int, object] = {}
         self.names: dict[str, object] = {}
         self.stdin_depth = 0
+        self.flood_since: float | None = None
+        self.flood_interrupted = False
         self.requests = 0
 
     # -- values --------------------------------------------------------------------------
@@ -492,9 +503,24 @@ class Channel:
                 return name, run_sync(channel.get_msg)(timeout=1)
         return None, None
 
+    def _stop_flood(self) -> None:
+        """Interrupt a flood that goes on past the grace time (once per flood)."""
+        if not self.sink.flooded or self.flood_interrupted:
+            return
+        now = time.monotonic()
+        if self.flood_since is None:
+            self.flood_since = now
+        elif now - self.flood_since >= FLOOD_GRACE_SECONDS:
+            self.flood_interrupted = True
+            self._interrupt()
+
     def _wait(self, msg_id: str | None, want_prompt: bool):
         reply, idle, quiet = None, msg_id is None, 0.0
         while True:
+            self._stop_flood()
+            if self.flood_interrupted and ((reply is not None and idle) or want_prompt
+                                           and quiet >= 1):
+                raise OutputFlood("the submission's code printed past the output limit")
             left = self._left()
             name, msg = self._next(min(left, 1.0))
             if msg is None:
@@ -522,7 +548,7 @@ class Channel:
                 raise GraderChannelError("the kernel asked for input")
             elif name == "shell" and parent == msg_id and kind == "execute_reply":
                 reply = msg.get("content", {})
-            if reply is not None and idle and not want_prompt:
+            if reply is not None and idle and not want_prompt and not self.flood_interrupted:
                 return reply
 
     def _pump(self, msg_id: str):

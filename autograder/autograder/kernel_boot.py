@@ -8,8 +8,9 @@ depend on the kernel library's version:
   ``sys.stdout.write``, the pipe that carries writes to fd 1/2) and every output message
   (``display``, ``execute_result``, errors) counts against a per-request budget. Past the
   budget nothing more is buffered or sent; the kernel sends one marker message instead, and
-  the grader stops the cell with "output limit". So a flood never piles up in the kernel's
-  buffers until it hits the memory limit.
+  the grader stops the cell with "output limit". A write past the budget from the cell's
+  own thread also raises ``OutputLimitExceeded`` there, so the cell ends by itself. So a
+  flood never piles up in the kernel's buffers until it hits the memory limit.
 * **Every way to end the kernel from Python raises SystemExit.** ``exit()``, ``quit()``,
   ``get_ipython().ask_exit()`` and the ``%exit`` magic raise ``SystemExit`` like
   ``sys.exit``; the grader treats a ``SystemExit`` (and a ``KeyboardInterrupt`` it did not
@@ -33,7 +34,11 @@ def _treeprop_boot(budget: int, marker_mime: str) -> None:
     from IPython import get_ipython
     from jupyter_client.session import Session
 
+    class OutputLimitExceeded(Exception):
+        """Raised by a write past the output budget in the cell's own thread."""
+
     shell = get_ipython()
+    main = threading.main_thread()
     state = {"used": 0, "tripped": False}
     lock = threading.Lock()
     output_types = ("stream", "display_data", "execute_result", "update_display_data")
@@ -88,6 +93,10 @@ def _treeprop_boot(budget: int, marker_mime: str) -> None:
                         inner(string[:allowed], *args, **kw)
                     finally:
                         local.active = False
+                if allowed < len(string) and threading.current_thread() is main:
+                    # Stop the flood where it is written, so the cell ends by itself
+                    # and never races an interrupt from the grader.
+                    raise OutputLimitExceeded(f"more than {budget} bytes of output")
                 return len(string)
 
             write._treeprop_wraps = inner
