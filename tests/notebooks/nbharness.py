@@ -84,6 +84,17 @@ def checks_of(nb, exercise_gid: str) -> list[int]:
     ]
 
 
+def owner_of(nb, test_index: int) -> str | None:
+    """The exercise a test cell checks (``<exercise>_test`` or ``<exercise>_test_<n>``)."""
+    gid = nbg(nb.cells[test_index]).get("grade_id", "")
+    return next((ex for ex in exercises(nb) if belongs_to(gid, ex)), None)
+
+
+#: the kinds of mistake a wrong mutant names on its first line (``# <kind>: <what>``)
+WRONG_KINDS = ("state", "mutation", "tested-values", "roles", "sharing", "rule", "other")
+RIGHT_KINDS = ("style",)
+
+
 @dataclass
 class Mutant:
     nb_id: str
@@ -95,6 +106,14 @@ class Mutant:
     @property
     def name(self) -> str:
         return f"{self.nb_id}/{self.exercise}/{self.path.name}"
+
+    @property
+    def kind(self) -> str | None:
+        """The kind named on the first line, or None if the line is not ``# <kind>: ...``."""
+        first = self.code.lstrip("\n").split("\n", 1)[0]
+        match = re.fullmatch(r"#\s*([a-z-]+)\s*:\s*\S.*", first.strip())
+        kinds = RIGHT_KINDS if self.right else WRONG_KINDS
+        return match.group(1) if match and match.group(1) in kinds else None
 
 
 def mutants(nb_id: str) -> dict[str, list[Mutant]]:
