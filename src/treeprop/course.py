@@ -52,12 +52,14 @@ def yours_or_reference(
     ``yours`` and ``reference`` are whatever the demo needs: a function, a
     class, a finished model. ``check`` takes one of them and raises (or returns
     ``False``) when it is wrong. ``what`` names it in the printed note, e.g.
-    ``"Multiply.grad"``.
+    ``"Multiply.grad"``. Either way one line says which version the demo uses, so a
+    student never wonders whether their own code ran.
 
     >>> grad_fn = yours_or_reference(my_grad, reference_grad, quick_check, "the grad")
     """
     ok, why = works(check, yours)
     if ok:
+        note(f"using your {what}: it passed a quick check.")
         return yours
     note(
         f"your {what} is not ready: {why}. The demo below uses treeprop's reference "

@@ -1,4 +1,4 @@
-"""treeprop.course: demos fall back to the reference, loudly on stdout, never on stderr."""
+"""treeprop.course: demos say which version they use, on stdout, never on stderr."""
 
 from __future__ import annotations
 
@@ -19,13 +19,14 @@ def check(fn) -> None:
     assert fn(3) == 6, f"double(3) gave {fn(3)}"
 
 
-def test_finished_answer_is_used_silently(capsys: pytest.CaptureFixture[str]) -> None:
+def test_finished_answer_is_used_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     def mine(x: float) -> float:
         return x + x
 
     assert yours_or_reference(mine, reference, check, "double") is mine
     out = capsys.readouterr()
-    assert out.out == "" and out.err == ""
+    assert out.out == "[note] using your double: it passed a quick check.\n"
+    assert out.err == ""
 
 
 @pytest.mark.parametrize(
