@@ -27,6 +27,7 @@ from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text, se
 
 from .course import Course, generate_student_versions
 from .executors import make_executor
+from .rubric import drop_rubrics, insert_rubrics
 from .sandbox import Limits
 from .staging import printable, read_bytes
 from .staging import submission_checksum as safe_checksum
@@ -668,10 +669,12 @@ def generate_feedback(course: Course, problems: list[str] | None = None) -> list
                     nb = read_notebook_leniently(nb_path.read_text(errors="replace"))
                     clean_outputs(nb, master_sources_of(course, folder.name, nb_path.stem))
                     strip_hidden_tests(nb)
+                    drop_rubrics(nb)  # the grader's rubric never reaches the student
                     with warnings.catch_warnings():  # always: nbgrader reads it strictly
                         warnings.simplefilter("ignore")
                         nbformat.write(nb, nb_path)
                 outcome = api.generate_feedback(folder.name, student_dir.name, force=True)
+                restore_rubrics(course, folder.name, notebooks)
                 if not outcome["success"]:
                     detail = str(outcome.get("error") or "").strip().splitlines()
                     problems.append(f"{label}: feedback failed: "
@@ -683,6 +686,20 @@ def generate_feedback(course: Course, problems: list[str] | None = None) -> list
                 problems.append(f"{label}: feedback failed ({type(error).__name__}: "
                                 f"{printable(str(error), 200)})")
     return made
+
+
+def restore_rubrics(course: Course, assignment: str, notebooks: list[Path]) -> None:
+    """Put the rubric cells back into the autograded notebooks for the formgrader."""
+    for nb_path in notebooks:
+        try:
+            master = nbformat.read(course.source / assignment / nb_path.name, as_version=4)
+        except Exception:  # noqa: BLE001 - no master, no rubric: the grade is untouched
+            continue
+        nb = read_notebook_leniently(nb_path.read_text(errors="replace"))
+        if insert_rubrics(nb, master):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                nbformat.write(nb, nb_path)
 
 
 def safe_name(text: str) -> str:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .course import Course
+from .rubric import NO_ANSWER, model_answer
 
 MARKER = "# Written by `python -m autograder formgrade` (make formgrade): rewritten on every run."
 LINKS_MARKER = ".autograder-links"
@@ -80,13 +81,6 @@ def write_config(course: Course) -> Path:
     return path
 
 
-def _model_answer(source: str) -> str:
-    lines = [line for line in source.splitlines()
-             if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")]
-    text = "\n".join(lines).strip()
-    return "" if text in ("", "YOUR ANSWER HERE") else text
-
-
 def write_rubrics(course: Course) -> list[Path]:
     """``<course>/rubrics/<assignment>.ipynb``: each hand-graded answer's question, points and
     the master's model answer, to open next to the formgrader (never part of a release)."""
@@ -110,8 +104,7 @@ def write_rubrics(course: Course) -> list[Path]:
                             "metadata", {}).get("nbgrader", {}).get("grade_id"):
                         break  # the question is the text just above (two cells at most)
                     question.insert(0, before.source)
-                answer = _model_answer(cell.source) or (
-                    "*(The master holds no model answer: grade by the question's criteria.)*")
+                answer = model_answer(cell.source) or NO_ANSWER
                 cells += [new_markdown_cell(f"## `{meta['grade_id']}` in {name}.ipynb: "
                                             f"{meta.get('points', 0)} point(s)"),
                           new_markdown_cell("\n\n".join(question) or "*(no question text)*"),

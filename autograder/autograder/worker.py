@@ -381,6 +381,7 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
     from nbgrader.api import Gradebook, MissingEntry
 
     from .review import answer_key_findings, channel_findings
+    from .rubric import insert_rubrics
 
     autograded_dir = root / "autograded" / job.student / job.assignment
     answer_key: set[tuple[str, str]] = set()  # (notebook, test grade id) scored 0
@@ -399,6 +400,7 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
                 for test in tests:
                     answer_key.add((name, test))
                     entry["flags"].append({"grade_id": test, "reason": message})
+            insert_rubrics(nb, master)  # for the formgrader; feedback drops them
             entry["autograded"] = nbformat.writes(nb)
         result.notebooks[name] = entry
     solution_ids = {name: {c.metadata["nbgrader"]["grade_id"] for c in master.cells

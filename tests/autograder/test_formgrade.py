@@ -183,11 +183,16 @@ def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
     assert explain["needs_manual_grade"] is True and explain["max_score"] == 1.0
     assert explain["auto_score"] is None and explain["manual_score"] is None
 
-    # the formgrader's page for the submission shows the student's answer
+    # the formgrader's page for the submission shows the student's answer and, right
+    # below it, the master's rubric (once)
     with urllib.request.urlopen(urllib.request.Request(
             f"{formgrader}/formgrader/submissions/{submission}/?index=0",
             headers={"Authorization": f"token {TOKEN}"}), timeout=30) as page:
-        assert "an odd number of minus signs" in page.read().decode()
+        html = page.read().decode()
+    assert "an odd number of minus signs" in html
+    assert html.count("rubric for <code>explain</code>") == 1, html[:2000]
+    assert html.index("an odd number of minus signs") < html.index("rubric for <code>explain")
+    assert "An odd number of negative factors." in html
 
     saved = api(f"{formgrader}/formgrader/api/grade/{explain['id']}", "PUT",
                 {"manual_score": 0.5, "extra_credit": None})
@@ -220,3 +225,10 @@ def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
     feedback = (course.feedback / "good" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert COMMENT in feedback
     assert "5.5" in feedback
+    # ... never the grader's rubric, which stays in the formgrader's notebook
+    assert "rubric for" not in feedback.lower()
+    assert "An odd number of negative factors." not in feedback
+    graded = nbformat.read(course.autograded / "good" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    assert [c.metadata["treeprop"]["role"] for c in graded.cells
+            if "treeprop" in c.metadata] == ["rubric"]
+

@@ -1,0 +1,71 @@
+"""The grader's rubric beside each hand-graded answer, in the notebook the formgrader shows.
+
+The master holds, inside each hand-graded cell's solution region, a model answer and a
+per-point rubric. After autograding, a read-only markdown cell with that text is placed
+right below the student's answer, so whoever grades by hand in the formgrader reads the
+rubric next to the answer. Feedback never shows it: :func:`drop_rubrics` runs before the
+feedback is rendered. Cells a submission brought with the rubric's marker are removed
+first, so a student cannot plant a "rubric" of their own.
+"""
+
+from __future__ import annotations
+
+from nbformat.v4 import new_markdown_cell
+
+ROLE = "rubric"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+NO_ANSWER = "*(The master holds no model answer: grade by the question's criteria.)*"
+
+
+def is_manual(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and bool(meta.get("solution"))
+
+
+def is_rubric(cell) -> bool:
+    meta = cell.get("metadata", {}).get("treeprop")
+    return isinstance(meta, dict) and meta.get("role") == ROLE
+
+
+def model_answer(source: str) -> str:
+    """The master's answer to a hand-graded question (its markers removed), or ''."""
+    lines = [line for line in source.splitlines() if line.strip() not in (BEGIN, END)]
+    text = "\n".join(lines).strip()
+    return "" if text in ("", "YOUR ANSWER HERE") else text
+
+
+def drop_rubrics(nb) -> int:
+    """Remove every rubric cell (ours or planted); returns how many were removed."""
+    before = len(nb.cells)
+    nb.cells = [c for c in nb.cells if not is_rubric(c)]
+    return before - len(nb.cells)
+
+
+def rubric_cell(grade_id: str, points, answer: str):
+    text = (f"**Grader's rubric for `{grade_id}`** ({points} point(s); instructors only, "
+            f"never in the student's feedback)\n\n{answer or NO_ANSWER}")
+    cell = new_markdown_cell(text)
+    cell.metadata["treeprop"] = {"role": ROLE}
+    cell.metadata["editable"] = False
+    cell.metadata["deletable"] = False
+    return cell
+
+
+def insert_rubrics(nb, master) -> int:
+    """Put the master's rubric below each hand-graded answer; returns how many were placed."""
+    drop_rubrics(nb)
+    answers = {}
+    for cell in master.cells:
+        if is_manual(cell):
+            meta = cell.metadata["nbgrader"]
+            answers[meta.get("grade_id")] = (meta.get("points", 0), model_answer(cell.source))
+    cells, placed = [], 0
+    for cell in nb.cells:
+        cells.append(cell)
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if is_manual(cell) and grade_id in answers:
+            points, answer = answers.pop(grade_id)  # once per answer, even if duplicated
+            cells.append(rubric_cell(grade_id, points, answer))
+            placed += 1
+    nb.cells = cells
+    return placed
