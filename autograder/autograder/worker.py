@@ -131,19 +131,77 @@ SUSPICIOUS = [
     (r"showtraceback|_showtraceback|InteractiveTB", "patches IPython's traceback display"),
     (r"input_transformers|ast_transformers", "adds IPython code transformers"),
     (r"events\s*\.\s*register|pre_run_cell|post_run_cell", "registers IPython event hooks"),
-    (r"os\s*\.\s*_exit|sys\s*\.\s*exit|\bquit\s*\(|\bexit\s*\(|os\s*\.\s*kill|os\s*\.\s*abort",
-     "exits or kills the kernel"),
     (r"NBGRADER|autograd(e|ing)\b|/home/student|getuid|\bgetenv\b|os\s*\.\s*environ",
      "inspects its environment (possible grading-mode detection)"),
     (r"\b(math|np|numpy|builtins|__builtins__)\s*\.\s*[A-Za-z_]+\s*=(?!=)",
      "reassigns a function of math/numpy/builtins"),
     (r"setattr\s*\(\s*(math|np|numpy|builtins|__builtins__)\b",
      "patches math/numpy/builtins with setattr"),
-    (r"\bexec\s*\(|\beval\s*\(|\bcompile\s*\(|__import__|importlib",
-     "runs dynamically built code"),
     (r"\bsocket\b|urllib|requests\.|http\.client", "tries to use the network"),
     (r"open\s*\(\s*[rbf]*['\"](/|\.\./)", "opens files outside its folder"),
 ]
+
+
+# Read from the code's syntax tree, not its text: ``model.compile()`` or a comment that
+# mentions ``exit()`` is ordinary; the builtin ``compile``/``exit`` by name is not.
+DYNAMIC_NAMES = frozenset({"exec", "eval", "compile", "__import__"})
+EXIT_NAMES = frozenset({"exit", "quit"})
+EXIT_CALLS = frozenset({"sys.exit", "os._exit", "os.kill", "os.killpg", "os.abort"})
+
+
+def _dotted(node: ast.AST) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def _magic_exit(call: ast.Call) -> bool:
+    """``%exit``/``%quit`` (as IPython rewrites them) or ``get_ipython().ask_exit()``."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "ask_exit":
+        return True
+    first = call.args[0] if call.args else None
+    return func.attr == "run_line_magic" and isinstance(first, ast.Constant) and \
+        first.value in ("exit", "quit", "Exit", "Quit")
+
+
+def syntax_findings(tree: ast.AST) -> list[str]:
+    """Dynamic code and kernel exits, from names and calls (never from strings)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if node.id in DYNAMIC_NAMES:
+                found.append("runs dynamically built code")
+            elif node.id in EXIT_NAMES:
+                found.append("exits or kills the kernel")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                else [node.module or ""]
+            if any(m.split(".")[0] == "importlib" for m in modules):
+                found.append("runs dynamically built code")
+        elif isinstance(node, ast.Call) and (_dotted(node.func) in EXIT_CALLS
+                                             or _magic_exit(node)):
+            found.append("exits or kills the kernel")
+    return sorted(set(found))
+
+
+def parse_cell(source: str) -> ast.AST | None:
+    """A cell's syntax tree as IPython would run it (magics become calls), or None."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except (SyntaxError, ValueError):
+        return None
+    except Exception:  # noqa: BLE001 - IPython's transformers on hostile text
+        return None
 
 
 def _always_true_eq(tree: ast.AST) -> bool:
@@ -171,10 +229,10 @@ def review_findings(nb, helper_names: set[str], master=None) -> list[str]:
         for pattern, label in SUSPICIOUS:
             if re.search(pattern, source):
                 found.append(f"cell {index}: {label}")
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
+        tree = parse_cell(source)
+        if tree is None:
             continue
+        found += [f"cell {index}: {label}" for label in syntax_findings(tree)]
         if _always_true_eq(tree):
             found.append(f"cell {index}: defines an __eq__ that is always True")
         redefined = defined_names(source, imports=True) & helper_names
