@@ -1,3 +1,4 @@
+# style: an explicit stack instead of recursion (post-order by hand)
 values = {}
 stack = [(node, False)]
 while stack:

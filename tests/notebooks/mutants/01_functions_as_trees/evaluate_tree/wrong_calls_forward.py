@@ -1,1 +1,2 @@
+# rule: calls forward(), which the text forbids
 return node.forward()

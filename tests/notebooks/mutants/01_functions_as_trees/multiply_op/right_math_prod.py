@@ -1,1 +1,2 @@
+# style: math.prod instead of a loop
 return math.prod(x)

@@ -1,3 +1,4 @@
+# style: functools.reduce with operator.mul
 import functools
 import operator
 

@@ -1,1 +1,2 @@
+# other: adds the children instead of multiplying
 return sum(x)
