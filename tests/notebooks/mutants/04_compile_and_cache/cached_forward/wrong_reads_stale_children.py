@@ -1,3 +1,4 @@
+# rule: reads a child's stored _value instead of asking it, so an invalid child is not refreshed
 if not self._valid:
     values = [child._value if child._value is not None else child.forward()
               for child in self.children]

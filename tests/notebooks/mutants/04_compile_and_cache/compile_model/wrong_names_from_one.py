@@ -1,14 +1,21 @@
+# other: counts names from x1 instead of x0
 inputs = []
 stack = [model]
 while stack:
     node = stack.pop()
-    if isinstance(node, Input):
+    if isinstance(node, Input) and all(node is not seen for seen in inputs):
         inputs.append(node)
     for child in node.children:
-        child._parents.append(node)
+        if all(parent is not node for parent in child._parents):
+            child._parents.append(node)
     stack.extend(reversed(node.children))
-for position, node in enumerate(inputs, start=1):
+taken = {node.name for node in inputs if node.name}
+counter = 1
+for node in inputs:
     if not node.name:
-        node.name = f"x{position}"
+        while f"x{counter}" in taken:
+            counter += 1
+        node.name = f"x{counter}"
+        taken.add(node.name)
 model.inputs = inputs
 return model

@@ -1,10 +1,14 @@
-inputs = model.find_input_nodes()
+# rule: renames every input, so a name the user gave is lost (the text says keep it)
+inputs = []
 stack = [model]
 while stack:
     node = stack.pop()
+    if isinstance(node, Input) and all(node is not seen for seen in inputs):
+        inputs.append(node)
     for child in node.children:
-        child._parents.append(node)
-    stack.extend(node.children)
+        if all(parent is not node for parent in child._parents):
+            child._parents.append(node)
+    stack.extend(reversed(node.children))
 for position, node in enumerate(inputs):
     node.name = f"x{position}"
 model.inputs = inputs

@@ -1,0 +1,20 @@
+# state: appends every link without looking, so a second compile (or a shared node) links twice
+inputs = []
+stack = [model]
+while stack:
+    node = stack.pop()
+    if isinstance(node, Input) and all(node is not seen for seen in inputs):
+        inputs.append(node)
+    for child in node.children:
+        child._parents.append(node)
+    stack.extend(reversed(node.children))
+taken = {node.name for node in inputs if node.name}
+counter = 0
+for node in inputs:
+    if not node.name:
+        while f"x{counter}" in taken:
+            counter += 1
+        node.name = f"x{counter}"
+        taken.add(node.name)
+model.inputs = inputs
+return model
