@@ -1,3 +1,4 @@
+# style: an explicit stack instead of recursion
 stack = [(node, derivative)]
 while stack:
     current, d = stack.pop()

@@ -1,3 +1,4 @@
+# state: both steps start from the initial parameters
 history = []
 for x, y in samples:
     d_p = -2.0 * (y - (w * x + b))

@@ -1,3 +1,4 @@
+# other: d/dw without the factor x
 history = []
 for x, y in samples:
     d_p = -2.0 * (y - (w * x + b))

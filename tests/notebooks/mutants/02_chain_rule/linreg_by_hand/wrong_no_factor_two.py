@@ -1,3 +1,4 @@
+# other: drops the 2 of the squared error's derivative
 history = []
 for x, y in samples:
     d_p = -(y - (w * x + b))

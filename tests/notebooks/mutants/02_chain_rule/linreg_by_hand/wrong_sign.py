@@ -1,3 +1,4 @@
+# other: steps with the gradient instead of against it
 history = []
 for x, y in samples:
     d_p = -2.0 * (y - (w * x + b))

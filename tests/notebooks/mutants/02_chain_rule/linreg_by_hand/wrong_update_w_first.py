@@ -1,3 +1,4 @@
+# rule: updates w, then predicts again for b (the text says one prediction for both)
 history = []
 for x, y in samples:
     p = w * x + b

@@ -1,3 +1,4 @@
+# style: prefix and suffix products, no inner loop
 values = [child.forward() for child in self.children]
 n = len(values)
 prefix = [1.0] * (n + 1)

@@ -1,1 +1,2 @@
+# other: returns s instead of s (1 - s)
 return [self.forward()]

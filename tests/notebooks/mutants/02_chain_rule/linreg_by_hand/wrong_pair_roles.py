@@ -1,0 +1,7 @@
+# roles: reads each sample as (y, x) instead of (x, y)
+history = []
+for y, x in samples:
+    d_p = -2.0 * (y - (w * x + b))
+    w, b = w - learning_rate * d_p * x, b - learning_rate * d_p
+    history.append((w, b))
+return history

@@ -1,0 +1,11 @@
+# style: the + and * operators for the tree, x first in the product
+w_leaf = Parameter(w, learning_rate=learning_rate)
+b_leaf = Parameter(b, learning_rate=learning_rate)
+x_leaf = Input()
+model = x_leaf * w_leaf + b_leaf
+history = []
+for x, y in samples:
+    x_leaf.value = x
+    backward_fn(model, -2.0 * (y - model.forward()))
+    history.append((w_leaf.value, b_leaf.value))
+return model, history

@@ -1,0 +1,11 @@
+# roles: records each pair as (b, w)
+w_leaf = Parameter(w, learning_rate=learning_rate)
+b_leaf = Parameter(b, learning_rate=learning_rate)
+x_leaf = Input()
+model = Add(Mul(w_leaf, x_leaf), b_leaf)
+history = []
+for x, y in samples:
+    x_leaf.value = x
+    backward_fn(model, -2.0 * (y - model.forward()))
+    history.append((b_leaf.value, w_leaf.value))
+return model, history
