@@ -1,1 +1,2 @@
+# other: the derivative after the sigmoid (p - y), not with respect to p
 return p - y

@@ -1,2 +1,3 @@
+# other: the sign flipped
 p = min(max(p, EPS), 1.0 - EPS)
 return (y - p) / (p * (1.0 - p))

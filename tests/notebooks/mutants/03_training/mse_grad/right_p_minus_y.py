@@ -1,1 +1,2 @@
+# style: 2 (p - y) with integer 2
 return 2 * (p - y)

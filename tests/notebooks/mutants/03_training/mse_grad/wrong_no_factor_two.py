@@ -1,1 +1,2 @@
+# other: forgets the factor 2
 return -(y - p)

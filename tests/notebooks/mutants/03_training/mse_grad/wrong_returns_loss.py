@@ -1,1 +1,2 @@
+# other: returns the loss instead of its derivative
 return (y - p) ** 2

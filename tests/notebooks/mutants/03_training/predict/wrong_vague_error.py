@@ -1,3 +1,4 @@
+# roles: the message states neither number
 nodes = model.find_input_nodes()
 if len(inputs) != len(nodes):
     raise ValueError("wrong number of inputs")

@@ -1,3 +1,4 @@
+# style: a while loop, per-epoch lists of losses averaged at the end
 curve = []
 epoch = 0
 while epoch < epochs:

@@ -1,3 +1,4 @@
+# roles: calls the losses with (p, target) instead of (target, p)
 history = []
 for _ in range(epochs):
     total = 0.0

@@ -1,3 +1,4 @@
+# rule: records the loss of a fresh prediction after the step
 history = []
 for _ in range(epochs):
     total = 0.0

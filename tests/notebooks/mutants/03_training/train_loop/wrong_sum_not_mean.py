@@ -1,3 +1,4 @@
+# other: records the epoch's sum, not its mean
 history = []
 for _ in range(epochs):
     total = 0.0
