@@ -1,3 +1,4 @@
+    # style: one pass, each node learns as soon as its total is complete
     pending = {id(root): derivative}
     for node in order_of(root):
         node.gradient = pending.pop(id(node), 0.0)

@@ -1,3 +1,4 @@
+    # state: adds onto whatever node.gradient held, so a second call doubles the gradients
     order = order_of(root)
     for node in order:
         if node.gradient is None:

@@ -1,3 +1,4 @@
+    # sharing: each parent overwrites the child's total, so only the last share counts
     order = order_of(root)
     totals = {id(root): derivative}
     for node in order:

@@ -1,3 +1,4 @@
+    # rule: the naive recursion, one visit and one update per path
     def visit(node, d):
         node.gradient = d
         node.on_backward(d)

@@ -1,3 +1,4 @@
+    # rule: a parameter steps once per share instead of once with its total
     order = order_of(root)
     totals = {id(root): derivative}
     root.gradient = derivative

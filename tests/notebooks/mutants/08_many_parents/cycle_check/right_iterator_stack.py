@@ -1,3 +1,4 @@
+    # style: a stack of child iterators and an explicit path list
     finished, on_path = set(), []
     stack = [(root, iter(root.children))]
     on_path.append(root)

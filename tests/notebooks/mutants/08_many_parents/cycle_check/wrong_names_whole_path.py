@@ -1,3 +1,4 @@
+    # roles: names the whole path from the root, not just the cycle
     ON_PATH, DONE = 1, 2
     state = {}
     path = []

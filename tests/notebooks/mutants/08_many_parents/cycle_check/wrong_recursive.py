@@ -1,3 +1,4 @@
+    # rule: recursive search, which fails on 3,000-deep graphs
     state = {}
 
     def visit(node, path):

@@ -1,3 +1,4 @@
+    # sharing: any node reached twice counts as a cycle, so a diamond is rejected
     seen = set()
     stack = [root]
     while stack:

@@ -1,3 +1,4 @@
+    # other: a plain ValueError that names no node
     ON_PATH, DONE = 1, 2
     state = {}
     stack = [(root, False)]

@@ -1,3 +1,4 @@
+    # style: Kahn's algorithm, counting each node's parents and releasing it at zero
     nodes, seen, stack = [], {id(root)}, [root]
     while stack:
         node = stack.pop()

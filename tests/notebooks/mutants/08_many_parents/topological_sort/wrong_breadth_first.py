@@ -1,3 +1,4 @@
+    # other: breadth-first order, which can list a shared child before one of its parents
     order, seen = [], {id(root)}
     queue = [root]
     while queue:

@@ -1,3 +1,4 @@
+    # other: the post-order not reversed, so children come before their parents
     post, visited = [], set()
     stack = [(root, False)]
     while stack:

@@ -1,3 +1,4 @@
+    # other: depth-first pre-order, which can list a shared node before a later parent
     order, seen = [], set()
     stack = [root]
     while stack:

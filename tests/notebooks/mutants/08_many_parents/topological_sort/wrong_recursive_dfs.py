@@ -1,3 +1,4 @@
+    # rule: recursive depth-first search, which fails on a 3,000-deep chain
     post, visited = [], set()
 
     def visit(node):
