@@ -1,1 +1,2 @@
-        return Add([Multiply(Parameter(learning_rate=self.learning_rate), x) for x in arguments])
+# rule: never a bias
+return Add([Multiply(Parameter(learning_rate=self.learning_rate), x) for x in arguments])
