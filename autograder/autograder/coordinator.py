@@ -99,10 +99,16 @@ class Summary:
     refused: list = field(default_factory=list)  # (folder, reason): not gradable as is
 
     def table(self) -> str:
-        width = max([16] + [len(r.student) for r in self.graded]
+        """One row per submission; every column as wide as its widest entry."""
+        graded = sorted(self.graded, key=lambda r: (r.student, r.assignment))
+        scores = [f"{r.score():g}/{r.max_score():g}" for r in graded]
+        width = max([7] + [len(printable(r.student)) for r in graded]
                     + [len(printable(f[0])) for f in self.failed])
-        lines = [f"{'student':<{width}} {'assignment':<24} {'score':>11}  notes"]
-        for r in sorted(self.graded, key=lambda r: (r.student, r.assignment)):
+        a_width = max([10] + [len(printable(r.assignment)) for r in graded]
+                      + [len(printable(f[1])) for f in self.failed])
+        s_width = max([len("score"), len("FAILED")] + [len(s) for s in scores])
+        lines = [f"{'student':<{width}} {'assignment':<{a_width}} {'score':>{s_width}}  notes"]
+        for r, score in zip(graded, scores, strict=True):
             notes = []
             if r.flags():
                 notes.append("FAKED TESTS: " + "; ".join(r.flags()))
@@ -114,11 +120,11 @@ class Summary:
             if msgs:
                 notes.append("; ".join(msgs[:6]))
             text = printable(" | ".join(notes) or "ok", 2000)
-            lines.append(f"{r.student:<{width}} {r.assignment:<24} "
-                         f"{r.score():>5g}/{r.max_score():<5g}  {text}")
+            lines.append(f"{printable(r.student):<{width}} {printable(r.assignment):<{a_width}} "
+                         f"{score:>{s_width}}  {text}")
         for student, assignment, reason in self.failed:
-            lines.append(f"{printable(student):<{width}} {printable(assignment):<24} "
-                         f"{'FAILED':>11}  {printable(str(reason), 600)}")
+            lines.append(f"{printable(student):<{width}} {printable(assignment):<{a_width}} "
+                         f"{'FAILED':>{s_width}}  {printable(str(reason), 600)}")
         for folder, reason in self.refused:
             lines.append(f"{'REFUSED':<{width}} {printable(folder, 60)}: {reason}")
         manual = sum(1 for r in self.graded if r.needs_manual())
@@ -388,6 +394,10 @@ class Coordinator:
                                      "not followed, not graded"))
                 continue
             if not student_dir.is_dir():
+                if not student_dir.name.startswith("."):
+                    self.refused.append((student_dir.name, "a file directly in submitted/, "
+                                         "not graded: it belongs in submitted/<student>/"
+                                         "<assignment>/"))
                 continue
             if not valid_student_id(student_dir.name):
                 self.refused.append((student_dir.name, "not a valid student id (letters, "
@@ -399,15 +409,20 @@ class Coordinator:
             except OSError as error:
                 self.refused.append((student_dir.name, f"unreadable ({error.strerror})"))
                 continue
+            graded_any = False
             for folder in folders:
                 if folder.name not in known:
+                    self._misplaced(student_dir.name, folder, known)
                     continue
+                graded_any = True
                 if folder.is_symlink() or not folder.is_dir():
                     self.refused.append((f"{student_dir.name}/{folder.name}",
                                          "a symbolic link or a file, not a folder: not "
                                          "followed, not graded"))
                     continue
                 found.append((student_dir.name, folder, folder))
+            if not graded_any and not folders:
+                self.refused.append((student_dir.name, "an empty folder: nothing to grade"))
         assignments = sorted({folder.name for _, folder, _ in found})
         if not assignments:
             return jobs
@@ -428,6 +443,22 @@ class Coordinator:
                                      f"could not be read ({type(error).__name__}: "
                                      f"{printable(str(error), 200)})"))
         return jobs
+
+    def _misplaced(self, student: str, entry: Path, known: set[str]) -> None:
+        """Say why something in a student's folder is not graded (dot files aside)."""
+        import difflib
+
+        if entry.name.startswith("."):
+            return
+        where = f"{student}/{printable(entry.name, 80)}"
+        if entry.is_dir() and not entry.is_symlink():
+            close = difflib.get_close_matches(entry.name, sorted(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            self.refused.append((where, f"not an assignment of this course{hint}; not "
+                                 "graded: rename it to the assignment's name"))
+        else:
+            self.refused.append((where, "a file outside any assignment folder, not graded: "
+                                 f"it belongs in submitted/{student}/<assignment>/"))
 
     def recorded(self) -> dict[tuple[str, str], dict]:
         with self.gradebook() as gb:

@@ -363,6 +363,13 @@ def robust(tmp_path_factory):
     odd = os.fsencode(str(course.submitted)) + b"/caf\xe9"
     os.makedirs(odd + b"/" + ASSIGNMENT.encode())
     shutil.copy(GOOD_NB, os.fsdecode(odd + b"/" + ASSIGNMENT.encode()) + f"/{ASSIGNMENT}.ipynb")
+    # misplaced: loose in submitted/, loose in a student's folder, a mistyped assignment
+    shutil.copy(GOOD_NB, course.submitted / "loose.ipynb")
+    (course.submitted / "flat").mkdir()
+    shutil.copy(GOOD_NB, course.submitted / "flat" / f"{ASSIGNMENT}.ipynb")
+    (course.submitted / "typo" / ASSIGNMENT[:-1]).mkdir(parents=True)
+    shutil.copy(GOOD_NB, course.submitted / "typo" / ASSIGNMENT[:-1] / f"{ASSIGNMENT}.ipynb")
+    (course.submitted / "good" / ".DS_Store").write_bytes(b"\0")  # never worth a word
     first = grade(course)
     second = grade(course)
     return course, first, second
@@ -406,10 +413,24 @@ def test_odd_folder_names_are_refused_by_name_and_the_rest_graded(robust):
     assert rows["élève"]["status"] == "graded" and scores(course)["élève"] == 5
     for name in ("bad name!", "x" * 100, "-rf", "*"):
         assert name not in rows
-    refused = [line for line in first.stdout.splitlines() if line.startswith("REFUSED")]
+    refused = [line for line in first.stdout.splitlines() if line.startswith("REFUSED")
+               and "student id" in line]
     assert len(refused) == 5, first.stdout  # four odd names and one that is not UTF-8
     assert any("caf\\xe9" in line for line in refused), refused
     assert_honest(course, rows)
+
+
+def test_misplaced_submissions_are_named_with_their_path(robust):
+    course, first, _ = robust
+    refused = [line for line in first.stdout.splitlines() if line.startswith("REFUSED")]
+    said = "\n".join(refused)
+    assert "loose.ipynb: a file directly in submitted/" in said, first.stdout
+    assert f"flat/{ASSIGNMENT}.ipynb: a file outside any assignment folder" in said
+    assert "submitted/flat/<assignment>/" in said
+    assert f"typo/{ASSIGNMENT[:-1]}: not an assignment of this course (did you mean " \
+           f"{ASSIGNMENT}?)" in said
+    assert ".DS_Store" not in said
+    assert not {"flat", "typo", "loose.ipynb"} & set(journal(course))
 
 
 def test_a_rerun_converges(robust):
@@ -418,7 +439,7 @@ def test_a_rerun_converges(robust):
     graded = len(journal(course))
     assert f"graded 0, failed 0, needing manual grading 0, already up to date {graded}" \
         in second.stdout
-    assert first.stdout.count("REFUSED") == second.stdout.count("REFUSED") == 5
+    assert first.stdout.count("REFUSED") == second.stdout.count("REFUSED") == 5 + 3
 
 
 def test_feedback_survives_malformed_outputs_and_escapes_them(robust):

@@ -47,3 +47,23 @@ def test_ordinary_code_is_not_flagged(source):
 ])
 def test_the_real_thing_is_flagged(source, label):
     assert label in findings(source)
+
+
+def test_grade_table_columns_line_up_for_long_ids():
+    from autograder.coordinator import Summary
+    from autograder.worker import GradeResult
+
+    def result(student, assignment, score, top):
+        grades = {"g": {"score": score, "max_score": top, "needs_manual": False, "auto": True}}
+        return GradeResult(student, assignment, "c", None, notebooks={"nb": {"grades": grades}})
+
+    summary = Summary(graded=[result("a" * 40, "01_functions_as_trees_long_name", 13.5, 100),
+                              result("bo", "x", 1, 2)],
+                      failed=[("someone.with.a.long.id@uni.example", "02_chain_rule", "boom")])
+    lines = summary.table().splitlines()
+    rows = lines[:4]
+    notes_at = {line.index("  ", line.index("/") if "/" in line else line.index("FAILED")) for
+                line in rows[1:]}
+    assert len(notes_at) == 1, summary.table()  # the notes column starts at one place
+    assert rows[0].index("notes") == notes_at.pop() + 2
+    assert "13.5/100" in rows[1] and "1/2" in rows[2]
