@@ -325,8 +325,13 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     from .coordinator import generate_feedback
 
     problems: list[str] = []
-    made = generate_feedback(_course(args), problems)
+    counts: dict = {}
+    made = generate_feedback(_course(args), problems, counts)
     print(f"feedback: {len(made)} HTML files under {_course(args).feedback}")
+    if counts.get("pending"):
+        print(f"pending: {counts['pending']} written answer(s) await a hand grade "
+              "(make formgrade); their feedback says so. Run make feedback again after "
+              "grading them.")
     for line in problems:
         print(f"no feedback for {line}", file=sys.stderr)
     return 1 if problems else 0

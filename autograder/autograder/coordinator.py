@@ -27,7 +27,7 @@ from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text, se
 
 from .course import Course, generate_student_versions
 from .executors import make_executor
-from .rubric import drop_rubrics, insert_rubrics
+from .rubric import drop_pending_notes, drop_rubrics, insert_rubrics, mark_pending
 from .sandbox import Limits
 from .staging import printable, read_bytes
 from .staging import submission_checksum as safe_checksum
@@ -666,7 +666,20 @@ def write_csv(course: Course, path: Path) -> Path:
 
 # -- feedback --------------------------------------------------------------------------------
 
-def generate_feedback(course: Course, problems: list[str] | None = None) -> list[Path]:
+def pending_grades(course: Course, student: str, assignment: str, notebook: str) -> set[str]:
+    """Grade ids of one submitted notebook that still need a hand grade."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(course.db_url, course.course_id) as gb:
+            found = gb.find_submission_notebook(notebook, assignment, student)
+            return {g.name for g in found.grades if g.needs_manual_grade}
+    except MissingEntry:
+        return set()
+
+
+def generate_feedback(course: Course, problems: list[str] | None = None,
+                      counts: dict | None = None) -> list[Path]:
     """HTML feedback for every autograded submission; hidden test code never included.
 
     One submission whose notebook cannot be rendered is skipped with a line in
@@ -677,6 +690,8 @@ def generate_feedback(course: Course, problems: list[str] | None = None) -> list
     from nbgrader.coursedir import CourseDirectory
 
     problems = problems if problems is not None else []
+    counts = counts if counts is not None else {}
+    counts["pending"] = 0
     config = course.config()
     config.Application.log_level = "CRITICAL"
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
@@ -701,6 +716,9 @@ def generate_feedback(course: Course, problems: list[str] | None = None) -> list
                     clean_outputs(nb, master_sources_of(course, folder.name, nb_path.stem))
                     strip_hidden_tests(nb)
                     drop_rubrics(nb)  # the grader's rubric never reaches the student
+                    pending = pending_grades(course, student_dir.name, folder.name,
+                                             nb_path.stem)
+                    counts["pending"] += mark_pending(nb, pending)
                     with warnings.catch_warnings():  # always: nbgrader reads it strictly
                         warnings.simplefilter("ignore")
                         nbformat.write(nb, nb_path)
@@ -720,17 +738,19 @@ def generate_feedback(course: Course, problems: list[str] | None = None) -> list
 
 
 def restore_rubrics(course: Course, assignment: str, notebooks: list[Path]) -> None:
-    """Put the rubric cells back into the autograded notebooks for the formgrader."""
+    """After feedback: pending notes out, rubric cells back in, for the formgrader."""
     for nb_path in notebooks:
+        nb = read_notebook_leniently(nb_path.read_text(errors="replace"))
+        drop_pending_notes(nb)
         try:
             master = nbformat.read(course.source / assignment / nb_path.name, as_version=4)
         except Exception:  # noqa: BLE001 - no master, no rubric: the grade is untouched
-            continue
-        nb = read_notebook_leniently(nb_path.read_text(errors="replace"))
-        if insert_rubrics(nb, master):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                nbformat.write(nb, nb_path)
+            master = None
+        if master is not None:
+            insert_rubrics(nb, master)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nbformat.write(nb, nb_path)
 
 
 def safe_name(text: str) -> str:

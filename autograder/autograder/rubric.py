@@ -13,6 +13,7 @@ from __future__ import annotations
 from nbformat.v4 import new_markdown_cell
 
 ROLE = "rubric"
+PENDING_ROLE = "pending"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 NO_ANSWER = "*(The master holds no model answer: grade by the question's criteria.)*"
 
@@ -37,7 +38,7 @@ def model_answer(source: str) -> str:
 def drop_rubrics(nb) -> int:
     """Remove every rubric cell (ours or planted); returns how many were removed."""
     before = len(nb.cells)
-    nb.cells = [c for c in nb.cells if not is_rubric(c)]
+    nb.cells = [c for c in nb.cells if not is_rubric(c) and not is_pending_note(c)]
     return before - len(nb.cells)
 
 
@@ -69,3 +70,32 @@ def insert_rubrics(nb, master) -> int:
             placed += 1
     nb.cells = cells
     return placed
+
+
+def is_pending_note(cell) -> bool:
+    meta = cell.get("metadata", {}).get("treeprop")
+    return isinstance(meta, dict) and meta.get("role") == PENDING_ROLE
+
+
+def mark_pending(nb, pending: set[str]) -> int:
+    """Say below each answer still awaiting a hand grade that its score is not final."""
+    nb.cells = [c for c in nb.cells if not is_pending_note(c)]
+    cells, marked = [], 0
+    for cell in nb.cells:
+        cells.append(cell)
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if is_manual(cell) and grade_id in pending:
+            note = new_markdown_cell(
+                f"**Pending:** `{grade_id}` has not been graded by hand yet. The score shown "
+                "for it is a placeholder; the final grade comes when your instructor has "
+                "read your answer.")
+            note.metadata["treeprop"] = {"role": PENDING_ROLE}
+            cells.append(note)
+            marked += 1
+            pending = pending - {grade_id}
+    nb.cells = cells
+    return marked
+
+
+def drop_pending_notes(nb) -> None:
+    nb.cells = [c for c in nb.cells if not is_pending_note(c)]

@@ -194,6 +194,16 @@ def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
     assert html.index("an odd number of minus signs") < html.index("rubric for <code>explain")
     assert "An odd number of negative factors." in html
 
+    # feedback before the hand grade: the answer is marked pending, and the command says so
+    code, out, err = run_cli("--course", str(course.root), "--source", str(course.source),
+                             "feedback")
+    assert code == 0, err
+    assert "pending: 1 written answer(s) await a hand grade" in out
+    early = (course.feedback / "good" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "has not been graded by hand yet" in early
+    assert "has not been graded by hand yet" not in (
+        course.feedback / "blank" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+
     saved = api(f"{formgrader}/formgrader/api/grade/{explain['id']}", "PUT",
                 {"manual_score": 0.5, "extra_credit": None})
     assert saved["manual_score"] == 0.5 and saved["needs_manual_grade"] is False
@@ -219,12 +229,14 @@ def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
     assert canvas.read_text().splitlines()[2:] == ["blank,,,blank,,0", "good,,,good,,5.5"]
 
     # feedback: the student sees the hand grade and the comment
-    code, _, err = run_cli("--course", str(course.root), "--source", str(course.source),
-                           "feedback")
+    code, out, err = run_cli("--course", str(course.root), "--source", str(course.source),
+                             "feedback")
     assert code == 0, err
     feedback = (course.feedback / "good" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert COMMENT in feedback
     assert "5.5" in feedback
+    assert "has not been graded by hand yet" not in feedback  # graded now
+    assert "pending" not in out
     # ... never the grader's rubric, which stays in the formgrader's notebook
     assert "rubric for" not in feedback.lower()
     assert "An odd number of negative factors." not in feedback
