@@ -1,3 +1,4 @@
+    # sharing: a name used twice is accepted
     inputs = model.find_input_nodes()
     if len(names) != len(inputs):
         raise ValueError("wrong number of names")

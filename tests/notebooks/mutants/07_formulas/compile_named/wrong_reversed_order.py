@@ -1,3 +1,4 @@
+    # roles: the names go to the inputs in reverse order
     inputs = model.find_input_nodes()
     if len(names) != len(inputs) or len(set(names)) != len(names):
         raise ValueError("bad names")

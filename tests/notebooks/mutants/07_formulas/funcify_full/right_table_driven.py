@@ -1,3 +1,4 @@
+    # style: tables of joiners and function names instead of one branch per kind
     joiners = {Add: " + ", Multiply: " * "}
     calls = {ReLU: "relu", Sigmoid: "sigmoid"}
     if isinstance(node, Macro):

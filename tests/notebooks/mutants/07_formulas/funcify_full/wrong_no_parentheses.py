@@ -1,3 +1,4 @@
+    # other: sums and products without their parentheses
     if isinstance(node, Input):
         return node.name
     if isinstance(node, (Parameter, Constant)):

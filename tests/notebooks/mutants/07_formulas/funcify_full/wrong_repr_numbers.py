@@ -1,3 +1,4 @@
+    # other: numbers with repr, all their digits
     if isinstance(node, Input):
         return node.name
     if isinstance(node, (Parameter, Constant)):

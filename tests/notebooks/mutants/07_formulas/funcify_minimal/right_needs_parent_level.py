@@ -1,3 +1,4 @@
+    # style: the parent passes down the level it needs, the child wraps itself
     def write(n, need):
         if isinstance(n, Macro):
             return write(n.children[0], need)

@@ -1,3 +1,4 @@
+    # other: wraps every sum and product, as funcify_full
     def write(n):
         if isinstance(n, Input):
             return n.name

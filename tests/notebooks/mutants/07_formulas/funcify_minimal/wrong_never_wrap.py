@@ -1,3 +1,4 @@
+    # other: never wraps, so (a + b) * c loses its meaning
     def write(n):
         if isinstance(n, Input):
             return n.name

@@ -1,3 +1,4 @@
+    # roles: a sum wraps its products, the levels' roles swapped
     def write(n):
         if isinstance(n, Input):
             return n.name, ATOM

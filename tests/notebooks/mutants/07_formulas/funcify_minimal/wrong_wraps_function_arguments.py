@@ -1,3 +1,4 @@
+    # rule: wraps a sum inside relu(...) again
     def write(n):
         if isinstance(n, Input):
             return n.name, ATOM

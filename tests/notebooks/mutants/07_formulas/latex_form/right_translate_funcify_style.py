@@ -1,3 +1,4 @@
+    # style: one helper for text and level, products joined by hand
     def level_text(n):
         if isinstance(n, Macro):
             return level_text(n.expansion)

