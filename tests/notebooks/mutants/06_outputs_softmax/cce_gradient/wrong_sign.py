@@ -1,2 +1,3 @@
-    target = [1.0 if i == y else 0.0 for i in range(len(p))] if isinstance(y, int) else y
-    return [t / max(q, EPS) for t, q in zip(target, p)]
+# other: the sign is lost (+y/p)
+target = [1.0 if i == y else 0.0 for i in range(len(p))] if isinstance(y, int) else y
+return [t / max(q, EPS) for t, q in zip(target, p)]

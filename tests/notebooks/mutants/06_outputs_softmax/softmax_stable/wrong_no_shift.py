@@ -1,2 +1,3 @@
-    exps = [math.exp(z) for z in scores]
-    return [e / sum(exps) for e in exps]
+# rule: no shift, so large scores overflow
+exps = [math.exp(z) for z in scores]
+return [e / sum(exps) for e in exps]

@@ -1,1 +1,2 @@
-    return [d[j] * J[j][j] for j in range(len(d))]
+# rule: only the diagonal entries, d_j J_jj
+return [d[j] * J[j][j] for j in range(len(d))]
