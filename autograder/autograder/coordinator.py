@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text, select
 
+from . import offline_math
 from .course import Course, generate_student_versions
 from .executors import make_executor
 from .rubric import drop_pending_notes, drop_rubrics, insert_rubrics, mark_pending
@@ -692,6 +693,7 @@ def generate_feedback(course: Course, problems: list[str] | None = None,
     problems = problems if problems is not None else []
     counts = counts if counts is not None else {}
     counts["pending"] = 0
+    script = None  # the local MathJax, copied next to the pages on the first one
     config = course.config()
     config.Application.log_level = "CRITICAL"
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
@@ -729,8 +731,17 @@ def generate_feedback(course: Course, problems: list[str] | None = None,
                     problems.append(f"{label}: feedback failed: "
                                     f"{printable(' '.join(detail[-2:]), 300)}")
                     continue
-                made += sorted((course.feedback / student_dir.name / folder.name)
+                pages = sorted((course.feedback / student_dir.name / folder.name)
                                .glob("*.html"))
+                if pages and script is None:
+                    script = offline_math.install(course.feedback) or False
+                    if script is False:
+                        problems.append("MathJax is not installed here (jupyter-server-"
+                                        "mathjax): the pages load it from the network")
+                for page in pages:
+                    if script:
+                        offline_math.localize(page, script)
+                made += pages
             except Exception as error:  # one student's notebook, never everyone's feedback
                 problems.append(f"{label}: feedback failed ({type(error).__name__}: "
                                 f"{printable(str(error), 200)})")

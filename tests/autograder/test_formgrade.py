@@ -61,7 +61,20 @@ def course(tmp_path_factory):
     (source / "extras").mkdir()
     demo = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a demo")])
     nbformat.write(demo, source / "extras" / "demo.ipynb")
-    return graded_course(base / "course", ["blank", "good"], source=source)
+    return graded_course(base / "course", ["blank", "good"], source=source,
+                         prepare=add_maths)
+
+
+MATHS = (r"The loss is $L = \frac{1}{n}\sum_i (y_i - \hat y_i)^2$ and "
+         r"$$\frac{\partial L}{\partial w}$$")
+
+
+def add_maths(course) -> None:
+    """good's notebook gets a markdown cell with TeX, as every course notebook has."""
+    path = course.submitted / "good" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(MATHS))
+    nbformat.write(nb, path)
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +257,42 @@ def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
     assert [c.metadata["treeprop"]["role"] for c in graded.cells
             if "treeprop" in c.metadata] == ["rubric"]
 
+
+
+@pytest.mark.browser
+def test_feedback_shows_its_maths_offline(course):
+    """The feedback page typesets TeX in Chromium with every network request refused."""
+    from tests.conftest import require_module, require_program
+
+    chromium = require_program("chromium", "chromium")
+    require_module("playwright", "pip install -e '.[dev]'")
+    from playwright.sync_api import expect, sync_playwright
+
+    code, _, err = run_cli("--course", str(course.root), "--source", str(course.source),
+                           "feedback")
+    assert code == 0, err
+    page_path = course.feedback / "good" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    html = page_path.read_text()
+    assert "cdnjs.cloudflare.com" not in html
+    assert ('src="../../mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,'
+            'treeprop-offline"') in html
+    assert (course.feedback / "mathjax" / "config" / "treeprop-offline.js").is_file()
+    requested = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.route("http*://**", lambda route: (requested.append(route.request.url),
+                                                     route.abort()))
+            page.goto(page_path.as_uri())
+            display = page.locator(".MathJax_Display")  # typeset by MathJax, not raw TeX
+            expect(display.first).to_be_visible(timeout=60_000)
+            assert page.locator("span.MathJax").count() >= 2
+            assert "\\frac" not in page.locator("body").inner_text()  # no raw TeX left
+            output = ROOT / "test-output" / "formgrade"
+            output.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(output / "feedback_maths.png"))
+        finally:
+            browser.close()
+    assert requested == []  # nothing was fetched from the network
