@@ -5,7 +5,8 @@
 #   make feedback   per-student HTML feedback without hidden test code
 #   make export     build/grades.csv: one row per student and notebook, plus totals
 # Options: WORKERS=N (default: number of cores), DB_URL=postgresql://... (default SQLite),
-#          COURSE=dir (default build/course), LMS=zip ASSIGNMENT=id (an LMS export for
+#          COURSE=dir (default build/course), SOURCE=dir (the masters: default the course's
+#          own source/ if it has one, else notebooks/), LMS=zip ASSIGNMENT=id (an LMS export for
 #          zip_collect), CELL_SECONDS / NOTEBOOK_SECONDS (wall-time limits, 60 / 600).
 
 GRADER      := PYTHONPATH=autograder$(if $(PYTHONPATH),:$(PYTHONPATH)) $(BIN)/python -m autograder
@@ -16,15 +17,19 @@ LMS         ?=
 ASSIGNMENT  ?=
 CELL_SECONDS     ?=
 NOTEBOOK_SECONDS ?=
-GRADER_OPTS := --course $(COURSE) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(WORKERS),--workers $(WORKERS))
+SOURCE      ?=
+GRADER_OPTS := --course $(COURSE) $(if $(SOURCE),--source '$(SOURCE)') \
+               $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(WORKERS),--workers $(WORKERS))
 
 # Masters of the nine assignments (notebooks/<id>/<id>.ipynb; extras/ is not an assignment).
 COURSE_MASTERS := $(wildcard notebooks/[0-9][0-9]_*/*.ipynb)
 STUDENTS_STAMP := $(COURSE)/release/.stamp
 
-# `make lab` opens the student versions, regenerated only when a master changed.
-LAB_DIR  := $(COURSE)/release
-LAB_DEPS += students
+# `make lab` opens its own copy of the student versions (build/lab): what you type there
+# never reaches the release or the pack, and a regenerated release never overwrites it.
+LAB_COPY := build/lab
+LAB_DIR  := $(LAB_COPY)
+LAB_DEPS += lab-copy
 
 .PHONY: students release grade feedback export
 
@@ -34,8 +39,14 @@ $(STUDENTS_STAMP): $(COURSE_MASTERS) autograder/nbgrader_config.py | setup-lab
 
 students: $(STUDENTS_STAMP)
 
-release: setup $(STUDENTS_STAMP)
-	$(GRADER) $(GRADER_OPTS) release --skip-students
+# Always fresh: the pack is zipped from student versions generated right here.
+release: setup
+	$(GRADER) $(GRADER_OPTS) release
+	@mkdir -p $(dir $(STUDENTS_STAMP)) && touch $(STUDENTS_STAMP)
+
+.PHONY: lab-copy
+lab-copy: $(STUDENTS_STAMP)
+	$(GRADER) $(GRADER_OPTS) lab-copy --to $(LAB_COPY)
 
 grade: setup system-bubblewrap
 	$(GRADER) $(GRADER_OPTS) grade $(if $(LMS),--lms-zip '$(LMS)') \
@@ -66,11 +77,11 @@ FORMAT         ?= csv
 ROSTER         ?=
 ALLOW_PENDING  ?=
 FORMGRADE_PORT ?= 8889
-SOURCE         ?=
-EXPORT_CSV     ?= build/grades$(if $(filter-out csv,$(FORMAT)),-$(FORMAT)).csv
+# next to the course folder: build/grades.csv for build/course
+EXPORT_CSV     ?= $(dir $(abspath $(COURSE)))grades$(if $(filter-out csv,$(FORMAT)),-$(FORMAT)).csv
 EXPORT_OPTS    := --format $(FORMAT) $(if $(ROSTER),--roster '$(ROSTER)') \
                   $(if $(ALLOW_PENDING),--allow-pending)
-AFTER_OPTS     := $(GRADER_OPTS) $(if $(SOURCE),--source '$(SOURCE)')
+AFTER_OPTS     := $(GRADER_OPTS)
 
 .PHONY: formgrade report
 formgrade: setup

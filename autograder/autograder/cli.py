@@ -12,9 +12,13 @@ from .course import Course, generate_student_versions
 
 
 def _course(args: argparse.Namespace) -> Course:
+    """The course: ``--source`` if given, else the course's own ``source/`` folder (as
+    nbgrader lays a course out), else treeprop's ``notebooks/``."""
     kwargs = {"root": Path(args.course)}
     if args.source:
         kwargs["source"] = Path(args.source)
+    elif (Path(args.course) / "source").is_dir():
+        kwargs["source"] = Path(args.course) / "source"
     allowed = getattr(args, "allow", None)
     if allowed:
         kwargs["allowed_files"] = list(allowed)
@@ -57,12 +61,14 @@ def cmd_release(args: argparse.Namespace) -> int:
     ids = course.assignments()
     if not args.skip_students:
         generate_student_versions(course, ids)
-    pack = Path(args.pack)
+    pack = Path(args.pack) if args.pack else course.root.parent / "treeprop-student-pack.zip"
     pack.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(pack, "w", zipfile.ZIP_DEFLATED) as zf:
         for assignment in ids:
             for path in sorted((course.release / assignment).rglob("*")):
-                if path.is_file():
+                hidden = any(part.startswith(".") or part == "__pycache__"
+                             for part in path.relative_to(course.release).parts)
+                if path.is_file() and not hidden and not path.is_symlink():
                     zf.write(path, f"treeprop-course/notebooks/{assignment}/"
                              f"{path.relative_to(course.release / assignment)}")
         for path in sorted((REPO / "src" / "treeprop").rglob("*")):
@@ -73,6 +79,25 @@ def cmd_release(args: argparse.Namespace) -> int:
                 zf.write(REPO / name, f"treeprop-course/{name}")
         zf.writestr("treeprop-course/README.md", STUDENT_README)
     print(f"released {len(ids)} assignments to {course.release}; student pack: {pack}")
+    return 0
+
+
+def cmd_lab_copy(args: argparse.Namespace) -> int:
+    """Copy each released assignment to the lab's folder once; never overwrite work."""
+    from .course import copy_tree
+
+    course = _course(args)
+    target = Path(args.to)
+    target.mkdir(parents=True, exist_ok=True)
+    for assignment in course.assignments():
+        released = course.release / assignment
+        if not released.is_dir():
+            continue
+        if (target / assignment).exists():
+            print(f"lab: kept your work in {target / assignment} (delete it for a fresh copy)")
+            continue
+        copy_tree(released, target / assignment)
+        print(f"lab: fresh student version in {target / assignment}")
     return 0
 
 
@@ -356,7 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignments", nargs="*")
     p.set_defaults(func=cmd_students)
     p = sub.add_parser("release", help="student versions and the student pack zip")
-    p.add_argument("--pack", default="build/treeprop-student-pack.zip")
+    p.add_argument("--pack", default=None,
+                   help="the zip (default: treeprop-student-pack.zip next to the course)")
     p.add_argument("--skip-students", action="store_true",
                    help="student versions are fresh already (make students ran)")
     p.set_defaults(func=cmd_release)
@@ -370,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a file students may hand in besides the notebooks that reaches "
                    "the kernel (fnmatch, e.g. '*.csv'; repeatable)")
     p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("lab-copy", help="copy the student versions for the lab, once")
+    p.add_argument("--to", required=True, help="the lab's folder")
+    p.set_defaults(func=cmd_lab_copy)
     p = sub.add_parser("feedback", help="HTML feedback without hidden tests")
     p.set_defaults(func=cmd_feedback)
     p = sub.add_parser("export", help="CSV of grades per student and notebook")
