@@ -1,4 +1,4 @@
-# rule: finds the inputs by recursion, which fails 3,000 nodes deep
+# style: finds the inputs by a recursive walk (the text allows it)
 class Computation(NeuralNetNode):
     def __init__(self, *children, name=None):
         if len(children) == 1 and isinstance(children[0], (list, tuple)):
