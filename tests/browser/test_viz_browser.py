@@ -8,29 +8,20 @@ shows the newly computed value. Screenshots go to test-output/browser/.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import require_module, require_program
+from labserver import CHROMIUM_ARGS, lab_server, open_notebook, run_all
 
 from treeprop.viz.model import fmt
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "extras" / "viz_demo.ipynb"
 OUTPUT = ROOT / "test-output" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,12 +31,6 @@ def readout(locator) -> float:
     return float(locator.text_content().replace("\u2212", "-"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lab(tmp_path):
     """A JupyterLab server on 127.0.0.1 serving a copy of the demo notebook."""
@@ -53,67 +38,13 @@ def lab(tmp_path):
     root = tmp_path / "lab"
     root.mkdir()
     shutil.copy(NOTEBOOK, root / "viz_demo.ipynb")
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # no news or update toasts over the notebook; start the notebook's kernel unasked
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    tracker = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
-    tracker.mkdir(parents=True)
-    (tracker / "tracker.jupyterlab-settings").write_text(
-        json.dumps({"autoStartDefaultKernel": True}))
-    port = free_port()
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTER_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
-    env.pop("JUPYTER_CONFIG_DIR", None)
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter"), "lab",
-        "--no-browser", "--ServerApp.open_browser=False",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        "--IdentityProvider.token=", "--ServerApp.password=",
-        f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if os.geteuid() == 0:  # containers and CI runners often run as root
-        cmd.append("--allow-root")
-    log = open(tmp_path / "lab.log", "w")  # noqa: SIM115 - closed in the teardown
-    server = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text())
-            time.sleep(0.3)
+    with lab_server(root, tmp_path) as url:
         yield url
-    finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-        log.close()
 
 
 def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
     chromium = require_program("chromium", "chromium")
     require_module("playwright", "pip install -e '.[dev]'")
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -123,20 +54,8 @@ def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             try:
-                page.goto(f"{lab}/lab/tree/viz_demo.ipynb")
-                page.locator(".jp-Notebook").first.wait_for(timeout=90_000)
-                # should JupyterLab still ask for a kernel, take the notebook's own
-                select = page.get_by_role("button", name="Select Kernel")
-                try:
-                    select.wait_for(timeout=5_000)
-                    select.click()
-                except PlaywrightTimeout:
-                    pass
-                # wait for the kernel, then Run > Run All Cells
-                expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-                       ).to_have_count(1, timeout=90_000)
-                page.get_by_role("menuitem", name="Run", exact=True).click()
-                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+                open_notebook(page, lab, "viz_demo.ipynb")
+                run_all(page)
 
                 explorer = page.locator(".tp-explore").first
                 explorer.wait_for(timeout=60_000)

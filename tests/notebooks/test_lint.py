@@ -161,3 +161,24 @@ def test_markers_balanced(nb_id: str) -> None:
             assert not has_solution, f"{where}: solution markers outside an exercise cell"
         if has_hidden:
             assert is_test(c), f"{where}: hidden tests outside an autograder test cell"
+
+
+@pytest.mark.parametrize("nb_id", IDS)
+def test_header_gives_a_time_estimate(nb_id: str) -> None:
+    assert re.search(r"\*Time: about \d+ minutes\.\*", read(nb_id).cells[0].source), (
+        f"{nb_id}: the header needs one line '*Time: about N minutes.*'")
+
+
+@pytest.mark.parametrize("nb_id", IDS)
+def test_run_all_goes_on_and_passing_tests_say_so(nb_id: str) -> None:
+    """Graded cells are tagged so Run All continues; each test cell ends with its pass line."""
+    from nbfix import TAG, pass_line
+
+    nb = read(nb_id)
+    untagged = [nbg(c)["grade_id"] for c in nb.cells
+                if (is_test(c) or is_exercise(c)) and TAG not in c.metadata.get("tags", [])]
+    silent = [nbg(c)["grade_id"] for c in nb.cells if is_test(c)
+              and c.source.rstrip().splitlines()[-1].strip() != pass_line(nbg(c)["grade_id"])]
+    assert not untagged and not silent, (
+        f"{nb_id}: run `python tests/notebooks/nbfix.py`; without the {TAG!r} tag: "
+        f"{untagged}; without the pass line last: {silent}")
