@@ -660,12 +660,15 @@ class HarnessGlobals(dict):
         super().__init__()
         self.channel = channel
         self.helpers = helpers if helpers is not None else {}
+        self._in_kernel = _in_kernel_of(channel)
         self["__builtins__"] = builtins
         self["__name__"] = "__treeprop_test__"
 
     def __missing__(self, name: str):
         if name == "type":
             return _harness_type
+        if name == "in_kernel":
+            return self._in_kernel
         if hasattr(builtins, name):
             return getattr(builtins, name)
         if name in self.helpers:
@@ -679,6 +682,14 @@ class HarnessGlobals(dict):
                     value = importlib.import_module(module)
             cache[name] = value
         return cache[name]
+
+
+def _in_kernel_of(channel):
+    def in_kernel(value):
+        """``value`` built in the kernel, as a handle: the submission gets the kernel's own
+        object (a list it may change in place), and the test reads it back afterwards."""
+        return channel.request({"op": "keep", "args": channel.encode([value])})
+    return in_kernel
 
 
 def helper_statements(source: str) -> str | None:

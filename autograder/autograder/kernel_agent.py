@@ -13,6 +13,8 @@ Requests and replies are JSON. Values: JSON scalars; ``{"$l": [...]}`` list,
 ``{"$x": id, "name": name, "base": builtin}`` an exception class,
 ``{"$cb": id}`` a harness function (called back through the stdin channel).
 A reply is ``{"ok": value}`` or ``{"error": {"type", "base", "classes", "message"}}``.
+The ``keep`` request builds its argument in the kernel and answers with a handle to it, so a
+test can hand the submission a list of the kernel's own and see afterwards whether it changed.
 """
 
 
@@ -187,11 +189,21 @@ def _treeprop_agent_install() -> None:
         if op == "binop":
             function = binary[request["name"]]
             return function(target, *args)
+        if op == "keep":  # build a value here and answer with a handle to it
+            return Kept(args[0])
         raise ValueError(f"unknown request {op!r}")
+
+    class Kept:
+        """Marks a value to be answered by handle, never copied back."""
+
+        def __init__(self, value):
+            self.value = value
 
     def serve(request):
         try:
             value = run(request)
+            if isinstance(value, Kept):
+                return {"ok": {"$h": handle(value.value), "type": type(value.value).__name__}}
             out = enc(value)
             if type(value) is list and request["op"] in ("getattr", "getitem") and \
                     isinstance(out, dict):

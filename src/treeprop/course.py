@@ -15,7 +15,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["yours_or_reference", "works", "note"]
+__all__ = ["yours_or_reference", "works", "note", "in_kernel"]
 
 
 def note(text: str) -> None:
@@ -66,3 +66,14 @@ def yours_or_reference(
         f"version instead; finish the exercise and re-run this cell to use your own."
     )
     return reference
+
+
+def in_kernel(value: T) -> T:
+    """``value`` itself: in the notebook a test's data already lives in the kernel.
+
+    Test cells write ``data = in_kernel([...])`` when they check that the student's code
+    leaves the caller's data unchanged. In the notebook this is the identity; in grading,
+    where test cells run outside the kernel, the grader provides its own ``in_kernel`` that
+    builds the value inside the kernel, so the check sees the very list the code was given.
+    """
+    return value
