@@ -208,6 +208,10 @@ def run_cell(client, cell, index: int) -> tuple[bool, str]:
         client.execute_cell(cell, index)
     except CellExecutionError as err:
         return False, _short(str(err))
+    # a cell tagged raises-exception (graded cells are, for Run All) does not raise here
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if errors:
+        return False, _short(f"{errors[0].get('ename')}: {errors[0].get('evalue')}")
     err = stderr_text(cell)
     if err.strip():
         return False, "stderr: " + _short(err)

@@ -65,11 +65,13 @@ def test_untouched_student_version_runs_to_the_end(nb_id: str) -> None:
                 continue
             try:
                 client.execute_cell(cell, i)
-                failed = bool(stderr_text(cell).strip())
+                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                failed = bool(stderr_text(cell).strip()) or bool(errors)
             except CellExecutionError as err:
                 failed, why = True, str(err).strip().splitlines()[-1][:300]
-            else:
-                why = "stderr: " + stderr_text(cell)[-300:]
+            else:  # a raises-exception cell leaves its error in the outputs instead
+                why = (f"{errors[0].get('ename')}: {errors[0].get('evalue')}"[:300] if errors
+                       else "stderr: " + stderr_text(cell)[-300:])
             if is_test(cell):
                 if not failed:
                     passed_tests.append(nbg(cell)["grade_id"])

@@ -182,3 +182,17 @@ def test_run_all_goes_on_and_passing_tests_say_so(nb_id: str) -> None:
     assert not untagged and not silent, (
         f"{nb_id}: run `python tests/notebooks/nbfix.py`; without the {TAG!r} tag: "
         f"{untagged}; without the pass line last: {silent}")
+
+
+def test_readme_states_each_notebooks_points() -> None:
+    """The README's course table and total agree with the masters' graded cells."""
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    total = 0.0
+    for nb_id in IDS:
+        points = sum(float(nbg(c).get("points", 0)) for c in read(nb_id).cells
+                     if nbg(c).get("grade"))
+        total += points
+        row = re.search(rf"^\| \d\d \| `{nb_id}` \|.*\| (\d+) \|$", readme, re.M)
+        assert row and float(row.group(1)) == points, (
+            f"README's row for {nb_id} should say {points:g} points")
+    assert f"{total:g} points in all" in readme
