@@ -27,6 +27,10 @@ from autograder.sandbox import Limits  # noqa: E402
 
 from tests.conftest import require_sandbox  # noqa: E402
 
+if str(ROOT / "tests" / "notebooks") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests" / "notebooks"))
+from nbharness import belongs_to, exercises, mutants, substitute  # noqa: E402
+
 pytestmark = [pytest.mark.autograder, pytest.mark.slow]
 
 SOURCE = ROOT / "notebooks"
@@ -82,9 +86,53 @@ def graded(tmp_path_factory):
                 if cell.metadata.get("nbgrader", {}).get("grade_id") == "multiply_grad":
                     cell.source = solution
             nbformat.write(nb, path)
+    for student, (assignment, mutant) in SAMPLED.items():
+        folder = course.submitted / student / assignment
+        shutil.copytree(SOURCE / assignment, folder)
+        path = folder / f"{assignment}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        index = exercises(nb)[mutant.exercise]
+        nb.cells[index].source = substitute(nb.cells[index].source, mutant.code)
+        nbformat.write(nb, path)
     summary = Coordinator(course, LocalProcessExecutor(2), limits=LIMITS, progress=False).run()
     assert summary.failed == [], summary.table()
     return course, {(r.student, r.assignment): r for r in summary.graded}
+
+
+def sampled_mutants() -> dict:
+    """Per notebook one wrong and one right mutant of one exercise (a different exercise
+    from notebook to notebook), to grade through the real grader."""
+    chosen = {}
+    for k, nb_id in enumerate(IDS):
+        found = mutants(nb_id)
+        names = sorted(found)
+        if not names:
+            continue
+        group = found[names[k % len(names)]]
+        for kind in ("wrong", "right"):
+            picks = [m for m in group if m.right == (kind == "right")]
+            if picks:
+                chosen[f"mutant_{kind}_{nb_id[:2]}"] = (nb_id, picks[0])
+    return chosen
+
+
+SAMPLED = sampled_mutants()
+
+
+@pytest.mark.parametrize("student", sorted(SAMPLED))
+def test_sampled_mutants_score_as_in_the_notebook_runner(graded, student):
+    """Through the sandbox and the trusted harness, as tests/notebooks/test_mutants.py says in
+    the kernel: a wrong answer loses points in its own exercise only, a right one none."""
+    _, results = graded
+    assignment, mutant = SAMPLED[student]
+    grades = results[(student, assignment)].notebooks[assignment]["grades"]
+    lost = {gid for gid, g in grades.items() if g["auto"] and g["score"] < g["max_score"]}
+    if mutant.right:
+        assert not lost, (mutant.name, lost, results[(student, assignment)].all_messages())
+    else:
+        own = {gid for gid in lost if belongs_to(gid, mutant.exercise)}
+        assert own, f"{mutant.name} kept every point of {mutant.exercise}"
+        assert lost == own, f"{mutant.name} also lost {sorted(lost - own)}"
 
 
 @pytest.mark.parametrize("assignment", IDS)
