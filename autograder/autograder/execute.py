@@ -29,15 +29,13 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
+from .harness import FLOOD_GRACE_SECONDS
 from .sandbox import process_tree
 
 REPORT_KEY = "treeprop_grading"
 SENTINEL_MIME = "application/x-treeprop-sentinel"
 OUTPUT_LIMIT_MIME = "application/x-treeprop-output-limit"
 TAMPER_MARK = "TREEPROP-TAMPER"
-# How long a cell that went over the output limit may take to stop by itself before the
-# grader interrupts it.
-FLOOD_GRACE_SECONDS = 1.0
 
 
 def is_test_cell(cell) -> bool:

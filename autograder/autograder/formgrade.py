@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from .course import Course
-from .rubric import NO_ANSWER, model_answer
+from .rubric import NO_ANSWER, is_manual, model_answer
 
 MARKER = "# Written by `python -m autograder formgrade` (make formgrade): rewritten on every run."
 LINKS_MARKER = ".autograder-links"
@@ -95,9 +95,9 @@ def write_rubrics(course: Course) -> list[Path]:
         for name in course.notebooks_of(assignment):
             master = nbformat.read(course.source / assignment / f"{name}.ipynb", as_version=4)
             for index, cell in enumerate(master.cells):
-                meta = cell.get("metadata", {}).get("nbgrader", {})
-                if not (meta.get("grade") and meta.get("solution")):
+                if not is_manual(cell):
                     continue
+                meta = cell.metadata["nbgrader"]
                 question = []
                 for before in reversed(master.cells[:index]):
                     if before.cell_type != "markdown" or len(question) == 2 or before.get(

@@ -68,7 +68,8 @@ class OutputFlood(Exception):
 
 
 # How long the submission's code may go on after passing the output limit before the
-# harness interrupts it (the kernel stops a flood written from its own thread at once).
+# grader interrupts it, in a test or in a plain cell (the kernel stops a flood written from
+# its own thread at once).
 FLOOD_GRACE_SECONDS = 1.0
 
 

@@ -79,7 +79,7 @@ def is_pending_note(cell) -> bool:
 
 def mark_pending(nb, pending: set[str]) -> int:
     """Say below each answer still awaiting a hand grade that its score is not final."""
-    nb.cells = [c for c in nb.cells if not is_pending_note(c)]
+    drop_pending_notes(nb)
     cells, marked = [], 0
     for cell in nb.cells:
         cells.append(cell)

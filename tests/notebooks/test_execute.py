@@ -15,6 +15,7 @@ from nbharness import (
     nbg,
     notebook_ids,
     read,
+    run_cell,
     stderr_text,
     student_version,
 )
@@ -53,8 +54,6 @@ def test_master_executes(nb_id: str, record_property) -> None:
 def test_untouched_student_version_runs_to_the_end(nb_id: str) -> None:
     """With every exercise unfinished, only test cells fail; demos fall back and still run."""
     require_program("dot", "graphviz")
-    from nbclient.exceptions import CellExecutionError
-
     student = student_version(read(nb_id))
     client = make_client(student, nb_id, timeout=BUDGET_SECONDS * 2)
     client.reset_execution_trackers()
@@ -63,15 +62,8 @@ def test_untouched_student_version_runs_to_the_end(nb_id: str) -> None:
         for i, cell in enumerate(student.cells):
             if cell.cell_type != "code":
                 continue
-            try:
-                client.execute_cell(cell, i)
-                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-                failed = bool(stderr_text(cell).strip()) or bool(errors)
-            except CellExecutionError as err:
-                failed, why = True, str(err).strip().splitlines()[-1][:300]
-            else:  # a raises-exception cell leaves its error in the outputs instead
-                why = (f"{errors[0].get('ename')}: {errors[0].get('evalue')}"[:300] if errors
-                       else "stderr: " + stderr_text(cell)[-300:])
+            ok, why = run_cell(client, cell, i)  # errors, raises-exception ones too, or stderr
+            failed = not ok
             if is_test(cell):
                 if not failed:
                     passed_tests.append(nbg(cell)["grade_id"])
