@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +78,25 @@ def cmd_release(args: argparse.Namespace) -> int:
         for name in ("environment.yml", "pyproject.toml", "LICENSE"):
             if (REPO / name).exists():
                 zf.write(REPO / name, f"treeprop-course/{name}")
+        for path in extra_files(course.source):
+            zf.write(path, f"treeprop-course/notebooks/{path.relative_to(course.source)}")
         zf.writestr("treeprop-course/README.md", STUDENT_README)
     print(f"released {len(ids)} assignments to {course.release}; student pack: {pack}")
     return 0
+
+
+def extra_files(source: Path) -> list[Path]:
+    """The masters' ``extras/`` (tours such as viz_demo): no tests, so students get them as is.
+
+    Hidden files, checkpoints and links are left out, as for the assignments.
+    """
+    folder = source / "extras"
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return [path for path in sorted(folder.rglob("*"))
+            if path.is_file() and not path.is_symlink()
+            and not any(part.startswith(".") or part == "__pycache__"
+                        for part in path.relative_to(source).parts)]
 
 
 def cmd_lab_copy(args: argparse.Namespace) -> int:
@@ -98,6 +115,15 @@ def cmd_lab_copy(args: argparse.Namespace) -> int:
             continue
         copy_tree(released, target / assignment)
         print(f"lab: fresh student version in {target / assignment}")
+    extras = extra_files(course.source)
+    if extras and (target / "extras").exists():
+        print(f"lab: kept {target / 'extras'}")
+    elif extras:
+        for path in extras:
+            copy = target / path.relative_to(course.source)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, copy)
+        print(f"lab: the extras ({len(extras)} file(s)) in {target / 'extras'}")
     return 0
 
 
