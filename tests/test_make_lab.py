@@ -55,6 +55,11 @@ def test_make_lab_serves_student_versions_on_localhost_with_a_token():
         assert "class Multiply" in sources  # it is the course notebook ...
         assert "BEGIN SOLUTION" not in sources and "BEGIN HIDDEN TESTS" not in sources
         assert "raise NotImplementedError" in sources  # ... in its student version
+        # the drawing tour is in the lab too, beside the assignments
+        tour = f"http://127.0.0.1:{port}/api/contents/extras/viz_demo.ipynb?token={token}"
+        with urllib.request.urlopen(tour) as reply:
+            cells = json.load(reply)["content"]["cells"]
+        assert any("explore(" in "".join(c["source"]) for c in cells)
         # the lab page the student's browser loads: nbgrader's instructor UI is off, Validate on
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}") as reply:
             page = reply.read().decode()
