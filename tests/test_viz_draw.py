@@ -244,3 +244,101 @@ def test_list_valued_outputs_and_merged_edges():
     layer = tp.Linear([tp.Input(1.0, name="a"), tp.Input(2.0, name="b")], 2, name="L")
     merged = draw(tp.Add(list(layer)), collapse_macros=True, edge_labels=True).source
     assert merged.count("2 edges") == 3 and "tp_e_n1_n13_all" in merged
+
+
+def _first_outline(ops: list[dict]) -> tuple[str, list]:
+    """The node's outline from graphviz's JSON drawing ops: a polygon or an ellipse."""
+    for op in ops:
+        if op["op"] in ("P", "p", "B", "b"):
+            return "polygon", op["points"]
+        if op["op"] in ("E", "e"):
+            return "ellipse", op["rect"]
+    raise AssertionError(f"no outline in {ops}")
+
+
+def _inside_polygon(points: list, x: float, y: float) -> float:
+    """Distance of (x, y) from the nearest side of a convex polygon; negative outside."""
+    n = len(points)
+    area = sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
+               for i in range(n))
+    sign = 1.0 if area > 0 else -1.0
+    best = float("inf")
+    for i in range(n):
+        (x1, y1), (x2, y2) = points[i], points[(i + 1) % n]
+        length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+        if length > 1e-9:
+            best = min(best, sign * ((x2 - x1) * (y - y1) - (y2 - y1) * (x - x1)) / length)
+    return best
+
+
+def label_clearances(drawing) -> list[tuple[str, str, float]]:
+    """(node, text line, points between that line's box and the node's outline).
+
+    Read from graphviz's own layout (``-Tjson``): where it put each text line, how wide
+    it measured it, and the outline it drew. A line's box is its width by the font
+    size (a quarter below the baseline, three quarters above).
+    """
+    import json
+
+    out = []
+    for obj in json.loads(drawing.pipe(format="json", quiet=True))["objects"]:
+        if obj.get("name", "").startswith("cluster") or obj.get("shape") == "plaintext" \
+                or "_draw_" not in obj or "_ldraw_" not in obj:
+            continue
+        kind, outline = _first_outline(obj["_draw_"])
+        size = 14.0
+        for op in obj["_ldraw_"]:
+            if op["op"] == "F":
+                size = op["size"]
+            if op["op"] != "T":
+                continue
+            (x, y), w = op["pt"], op["width"]
+            left = {"c": x - w / 2, "l": x, "r": x - w}[op["align"]]
+            corners = [(cx, cy) for cx in (left, left + w)
+                       for cy in (y - 0.25 * size, y + 0.75 * size)]
+            if kind == "ellipse":
+                ex, ey, rx, ry = outline
+                gap = min(min(rx, ry) * (1 - (((px - ex) / rx) ** 2 + ((py - ey) / ry) ** 2)
+                                         ** 0.5) for px, py in corners)
+            elif obj.get("shape") == "hexagon":
+                gap = min(_inside_polygon(outline, px, py) for px, py in corners)
+            else:  # boxes (rounded ones are drawn as curves): their bounding box
+                xs, ys = [p[0] for p in outline], [p[1] for p in outline]
+                gap = min(min(px - min(xs), max(xs) - px, py - min(ys), max(ys) - py)
+                          for px, py in corners)
+            out.append((obj["name"], op["text"], gap))
+    return out
+
+
+def _sample_drawings():
+    from treeprop.viz import draw_network
+
+    tp.seed(2)
+    soft = tp.MLP([2, 3, 2], output="softmax")
+    soft.backward(tp.cce_grad(0, soft.forward()), update=False)
+    x = tp.Input(1.0, name="x")
+    broken = tp.Add(tp.Log(tp.Multiply(x, -1.0)), 2.0)
+    return [draw(soft, edge_labels=True, title="a title"), draw(soft, collapse_macros=True),
+            draw(tp.MLP([2, 16, 16, 1])), draw(broken), draw_network(tp.MLP([2, 4, 4, 1]))]
+
+
+def test_labels_keep_clear_of_their_outlines():
+    require_program("dot", "graphviz")
+    for drawing in _sample_drawings():
+        gaps = label_clearances(drawing)
+        assert len(gaps) > 5
+        tight = [g for g in gaps if g[2] < 4.0]  # points: about 1.4 mm on paper
+        assert not tight, f"labels touching their box: {tight[:5]}"
+    kinds = {nv.kind for d in _sample_drawings()[:4] for nv in d.view.nodes}
+    assert {"input", "parameter", "operation", "output", "macro", "constant"} <= kinds
+
+
+def test_one_font_for_node_edge_frame_and_legend_labels():
+    require_program("dot", "graphviz")
+    for drawing in _sample_drawings():
+        svg = drawing.svg()
+        fonts = set(re.findall(r'font-family="([^"]*)"', svg))
+        assert fonts == {"Helvetica,sans-Serif"}, fonts
+    labelled = _sample_drawings()[0].svg()
+    assert re.search(r'<g id="tp_e_[^"]*" class="edge[^"]*">.*?<text[^>]*font-family='
+                     r'"Helvetica,sans-Serif"[^>]*>local', labelled, re.S)

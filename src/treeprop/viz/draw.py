@@ -247,8 +247,8 @@ def _graph(view: TreeView, rankdir: str, title: str | None) -> TreeDrawing:
     if title:
         g.attr(label=_esc(title).replace("\n", "\\n"), labelloc="t", fontsize="12")
     g.attr("node", fontname="Helvetica", fontsize="9" if big else "10", height="0.3",
-           margin="0.06,0.03")
-    g.attr("edge", arrowsize="0.6", color="#555555")
+           margin="0.12,0.07")
+    g.attr("edge", arrowsize="0.6", color="#555555", fontname="Helvetica")
     return g
 
 
