@@ -116,3 +116,22 @@ def test_play_without_an_event_loop_trains_one_frame():
     pg = playground(samples=40, grid=8, frame_epochs=2)
     pg.play.value = True
     assert pg.epoch == 2 and pg.play.value is False
+
+
+def test_every_playground_control_has_a_tooltip():
+    import ipywidgets as widgets
+
+    pg = small()
+    out, stack = [], [pg]
+    while stack:
+        w = stack.pop()
+        out.append(w)
+        stack.extend(getattr(w, "children", ()))
+    controls = [w for w in out if isinstance(w, (widgets.Button, widgets.ToggleButton,
+                                                  widgets.Dropdown, widgets.Text,
+                                                  widgets.Textarea, widgets.FloatSlider,
+                                                  widgets.FloatLogSlider))]
+    assert len(controls) == 11
+    bare = [w.description for w in controls if not (w.tooltip or "").strip()]
+    assert not bare, f"no tooltip on {bare}"
+    assert "one epoch" in pg.step_button.tooltip and "paused" in pg.play.tooltip

@@ -209,3 +209,30 @@ def test_step_through_a_softmax_classifier_matches_backward():
     for s in st.steps:
         assert s.incoming == pytest.approx(s.node.gradient, abs=1e-12)
     assert all(t != "error" for t in svg_texts(st.drawing.value))
+
+
+def all_widgets(root):
+    """The widget and everything inside it (boxes' children, depth first)."""
+    out, stack = [], [root]
+    while stack:
+        w = stack.pop()
+        out.append(w)
+        stack.extend(getattr(w, "children", ()))
+    return out
+
+
+def test_every_control_has_a_tooltip():
+    import ipywidgets as widgets
+
+    y, x, w, b = model()
+    for shown in (explore(y), step_through(y, [1.0], target=2.0)):
+        controls = [c for c in all_widgets(shown)
+                    if isinstance(c, (widgets.Button, widgets.ToggleButton, widgets.Play,
+                                      widgets.FloatSlider, widgets.IntSlider, widgets.Dropdown,
+                                      widgets.FloatText, widgets.Checkbox))]
+        assert len(controls) >= 4
+        bare = [c.description for c in controls if not (c.tooltip or "").strip()]
+        assert not bare, f"no tooltip on {bare}"
+    st = step_through(y, [1.0], target=2.0)
+    assert "one step" in st.next_button.tooltip and "back" in st.back_button.tooltip
+    assert "play" in st.play.tooltip

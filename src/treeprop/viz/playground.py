@@ -119,31 +119,47 @@ class Playground(widgets.VBox):
         self._task: Any = None
         lay = widgets.Layout
         self.dataset = widgets.Dropdown(options=list(GENERATORS), value=s["dataset"],
-                                        description="data", layout=lay(width="190px"))
+                                        description="data", layout=lay(width="190px"),
+                                        tooltip="the 2-D data set to classify (a new one resets)")
         self.noise = widgets.FloatSlider(value=s["noise"], min=0.0, max=0.5, step=0.05,
-                                         description="noise", layout=lay(width="260px"))
+                                         description="noise", layout=lay(width="260px"),
+                                         tooltip="how far points scatter from their shape")
         self.hidden = widgets.Text(value=", ".join(str(h) for h in s["hidden"]),
-                                   description="hidden", layout=lay(width="190px"))
+                                   description="hidden", layout=lay(width="190px"),
+                                   tooltip="neurons per hidden layer, e.g. 4, 4 (empty: none)")
         self.activation = widgets.Dropdown(options=ACTIVATION_NAMES, value=s["activation"],
                                            description="activation",
-                                           layout=lay(width="190px"))
+                                           layout=lay(width="190px"),
+                                           tooltip="the hidden layers' activation function")
         self.learning_rate = widgets.FloatLogSlider(value=s["learning_rate"], base=10,
                                                     min=-3, max=0, step=0.1,
                                                     description="learn rate",
                                                     readout_format=".3f",
-                                                    layout=lay(width="300px"))
+                                                    layout=lay(width="300px"),
+                                                    tooltip="the SGD step size (applies at "
+                                                            "once, no reset)")
         self.play = widgets.ToggleButton(value=False, description="▶ play",
+                                         tooltip="train until paused, "
+                                                 f"{frame_epochs} epochs per frame",
                                          layout=lay(width="90px"))
-        self.step_button = widgets.Button(description="step", layout=lay(width="70px"))
-        self.reset_button = widgets.Button(description="reset", layout=lay(width="70px"))
+        self.step_button = widgets.Button(description="step", layout=lay(width="70px"),
+                                          tooltip="train one epoch")
+        self.reset_button = widgets.Button(description="reset", layout=lay(width="70px"),
+                                           tooltip="new data and a freshly initialised "
+                                                   "network from these settings")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
                                             layout=lay(width="300px"))
         self.status = widgets.HTML()
         self.plots = widgets.Image(format="png", layout=lay(width="720px"))
         self.network = widgets.HTML()
-        self.settings_text = widgets.Textarea(layout=lay(width="520px", height="70px"))
-        self.export_button = widgets.Button(description="export settings")
-        self.import_button = widgets.Button(description="import settings")
+        self.settings_text = widgets.Textarea(layout=lay(width="520px", height="70px"),
+                                             tooltip="the settings as JSON: copy them, "
+                                                     "or paste and import")
+        self.export_button = widgets.Button(description="export settings",
+                                            tooltip="write the settings as JSON into the box")
+        self.import_button = widgets.Button(description="import settings",
+                                            tooltip="apply the JSON settings in the box "
+                                                    "and start afresh")
         self.samples = s["samples"]
         self.test_fraction = s["test_fraction"]
         self.seed = s["seed"]

@@ -116,10 +116,10 @@ def leaf_names(model: Any) -> list[tuple[str, Any]]:
     return out
 
 
-def _slider(name: str, value: float, css: str) -> widgets.FloatSlider:
+def _slider(name: str, value: float, css: str, tooltip: str) -> widgets.FloatSlider:
     span = max(3.0, 2.0 * abs(value))
     s = widgets.FloatSlider(value=value, min=-span, max=span, step=0.01, description=name,
-                            continuous_update=True, readout_format=".2f",
+                            tooltip=tooltip, continuous_update=True, readout_format=".2f",
                             layout=widgets.Layout(width="340px"),
                             style={"description_width": "60px"})
     s.add_class("tp-slider")
@@ -141,7 +141,9 @@ class Explorer(widgets.VBox):
         self.sliders: dict[str, widgets.FloatSlider] = {}
         shown = self.leaves[:max_sliders]
         for name, leaf in shown:
-            s = _slider(name, leaf.value, name)
+            what = "input" if isinstance(leaf, Input) else "parameter"
+            s = _slider(name, leaf.value, name, f"the value of {what} {name}: drag, or click "
+                        "and use the arrow keys")
             s.observe(self._on_slider, names="value")
             self.sliders[name] = s
         self._by_slider = {id(self.sliders[n]): leaf for n, leaf in shown}
@@ -150,19 +152,26 @@ class Explorer(widgets.VBox):
         if loss_name is not None and loss_name not in options:
             raise ValueError(f"loss must be one of {options} for this model, not {loss_name!r}")
         self.loss = widgets.Dropdown(options=options, value=loss_name or "none",
-                                     description="loss", layout=widgets.Layout(width="200px"))
+                                     description="loss", layout=widgets.Layout(width="200px"),
+                                     tooltip="none: gradients of the output; a loss: "
+                                             "gradients of the loss at the target")
         self.loss.add_class("tp-loss")
         if is_vector(model):
             self.target = widgets.BoundedIntText(value=int(target), min=0,
                                                  max=len(model.forward()) - 1,
                                                  description="class",
+                                                 tooltip="the true class, for the loss",
                                                  layout=widgets.Layout(width="160px"))
         else:
             self.target = widgets.FloatText(value=float(target), description="target",
+                                            tooltip="the value the output should have, "
+                                                    "for the loss",
                                             layout=widgets.Layout(width="160px"))
         self.target.add_class("tp-target")
         self.edge_labels = widgets.Checkbox(value=edge_labels, description="edge labels",
-                                            indent=False, layout=widgets.Layout(width="120px"))
+                                            indent=False, layout=widgets.Layout(width="120px"),
+                                            tooltip="write the local derivative and the "
+                                                    "chain-rule product on every edge")
         self.edge_labels.add_class("tp-edge-labels")
         for w in (self.loss, self.target, self.edge_labels):
             w.observe(self._on_setting, names="value")
@@ -349,16 +358,21 @@ class StepThrough(widgets.VBox):
         self.steps = backward_steps(model, self.seed)
         n = len(self.steps)
         self.step = widgets.IntSlider(value=0, min=0, max=n, description="step",
+                                      tooltip="go to any step (0: before the backward pass)",
                                       layout=widgets.Layout(width="420px"))
         self.step.add_class("tp-step")
-        self.play = widgets.Play(value=0, min=0, max=n, interval=interval, description="play")
+        self.play = widgets.Play(value=0, min=0, max=n, interval=interval, description="play",
+                                 tooltip="play the backward pass one step every "
+                                         f"{interval / 1000:g} s (pause, stop, repeat)")
         self.play.add_class("tp-play")
         widgets.jslink((self.play, "value"), (self.step, "value"))
-        self.back_button = widgets.Button(description="◀ back", layout=widgets.Layout(
-            width="90px"))
+        self.back_button = widgets.Button(description="◀ back", tooltip="one step back",
+                                          layout=widgets.Layout(width="90px"))
         self.back_button.add_class("tp-back")
-        self.next_button = widgets.Button(description="step ▶", layout=widgets.Layout(
-            width="90px"))
+        self.next_button = widgets.Button(description="step ▶",
+                                          tooltip="one step on: the next node receives its "
+                                                  "derivative",
+                                          layout=widgets.Layout(width="90px"))
         self.next_button.add_class("tp-next")
         self.back_button.on_click(lambda _b: self.back())
         self.next_button.on_click(lambda _b: self.forward())
