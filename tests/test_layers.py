@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "treeprop"
 # The layer order, written once: the course's notebooks 01..09, with the walk and
 # the registries below them and the fast engines and tools above.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("errors", "walk", "engines")),
+    ("foundation", ("errors", "walk", "clock", "engines")),
     ("01 functions as trees", ("nodes",)),
     ("02 chain rule", ("ops",)),
     ("03 training", ("losses", "datasets", "training")),
@@ -148,11 +148,90 @@ def test_the_checker_sees_a_circle():
     assert _find_cycle({"a": {"b"}, "b": set()}) is None
 
 
+def _nodes_tree() -> ast.Module:
+    return ast.parse((PACKAGE / "nodes.py").read_text(encoding="utf-8"))
+
+
 def test_nodes_holds_layer_one_only():
     """nodes.py teaches op and forward; backward, predict and the operators live above."""
-    tree = ast.parse((PACKAGE / "nodes.py").read_text(encoding="utf-8"))
+    tree = _nodes_tree()
     defined = {f.name for cls in tree.body if isinstance(cls, ast.ClassDef)
                for f in cls.body if isinstance(f, ast.FunctionDef)}
     for later in ("backward", "backward_recursive", "grad", "predict", "find_input_nodes",
-                  "__add__", "__mul__", "_child_derivatives"):
+                  "__add__", "__mul__", "_child_derivatives",
+                  # layer 2 (the chain rule's result, SGD's step size) and layer 4's count
+                  "gradient", "learning_rate", "_invalidate_parents"):
         assert later not in defined, f"nodes.py defines {later}, which a later layer teaches"
+
+
+# What once lived in nodes.py and belongs elsewhere: the change counters
+# (treeprop.clock), layer 4's op counting and cache invalidation (treeprop.caching).
+NOT_IN_NODES = {"_CLOCK", "_tick", "tick", "now", "_RATE_CHANGES", "_GRAD_WRITES", "VALUES",
+                "RATES", "GRAD_WRITES", "count_ops", "STATS", "OpCounter",
+                "_invalidate_parents"}
+# The attributes layer 1 itself sets on a node; every other piece of per-node state
+# (gradient, cache, parents, macro, inputs ...) is declared by the layer that uses it.
+LAYER_ONE_STATE = {"children", "name", "_value", "_changed_tick", "learning_rate"}
+
+
+def test_nodes_defines_no_other_layers_names():
+    tree = _nodes_tree()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    found = sorted(names & NOT_IN_NODES)
+    assert not found, f"nodes.py defines {found}, which belong to another layer"
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert not used & {"STATS", "_invalidate_parents"}, "layer 1 counts or invalidates"
+
+
+def test_nodes_sets_only_layer_one_state():
+    """Every ``self.x = ...`` in nodes.py is layer 1's own (no state of later layers)."""
+    tree = _nodes_tree()
+    assigned = set()
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        for t in targets:
+            for part in ast.walk(t):
+                if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name) \
+                        and part.value.id == "self":
+                    assigned.add(part.attr)
+    extra = sorted(assigned - LAYER_ONE_STATE)
+    assert not extra, f"nodes.py sets {extra} on nodes: declare them in the layer that uses them"
+    classvars = {t.target.id for cls in tree.body if isinstance(cls, ast.ClassDef)
+                 for t in cls.body if isinstance(t, ast.AnnAssign)
+                 and isinstance(t.target, ast.Name)}
+    assert not classvars & {"_grad_stamp", "_grad_index", "_grad_tick", "macro", "inputs"}
+
+
+def test_moved_names_still_import_from_where_they_were():
+    """Old imports keep working: notebook 04 imports count_ops from treeprop.nodes."""
+    import treeprop
+    from treeprop import caching
+    from treeprop.nodes import STATS, OpCounter, _invalidate_parents, count_ops
+
+    assert count_ops is caching.count_ops is treeprop.count_ops
+    assert STATS is caching.STATS is treeprop.STATS and OpCounter is caching.OpCounter
+    assert _invalidate_parents is caching._invalidate_parents
+
+
+def test_every_function_local_import_says_why():
+    """The few imports left inside functions each carry a comment on their line or above."""
+    silent = []
+    for path in sources():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for target, line, top in imported_modules(path):
+            if top:
+                continue
+            here, above = lines[line - 1], lines[line - 2] if line > 1 else ""
+            if "#" not in here and not above.strip().startswith("#"):
+                silent.append(f"{path.relative_to(PACKAGE)}:{line} (treeprop.{target})")
+    assert not silent, "function-local imports without a reason: " + ", ".join(silent)

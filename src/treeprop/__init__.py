@@ -21,7 +21,7 @@ imports only from the layers below it (``tests/test_layers.py`` checks this):
 ==========================  =====================================================
 """
 
-from treeprop.caching import decompile
+from treeprop.caching import STATS, count_ops, decompile
 from treeprop.check import central_difference, gradcheck
 from treeprop.errors import (
     ArityError,
@@ -36,7 +36,6 @@ from treeprop.graph import depth, find_cycle, gradient_is_stale, postorder, topo
 from treeprop.losses import BCE, CCE, MSE, Loss, bce, bce_grad, cce, cce_grad, mse, mse_grad
 from treeprop.macros import MLP, Linear, Macro, parameters
 from treeprop.nodes import (
-    STATS,
     Computation,
     Constant,
     Input,
@@ -44,7 +43,6 @@ from treeprop.nodes import (
     NeuralNetNode,
     Operation,
     Parameter,
-    count_ops,
     seed,
 )
 from treeprop.ops import Add, Divide, Exp, Log, Multiply, Negate, Power, ReLU, Sigmoid, Tanh

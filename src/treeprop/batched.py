@@ -41,11 +41,12 @@ import numpy as np
 
 from treeprop import losses
 from treeprop.caching import compile_cached
+from treeprop.clock import now
 from treeprop.engines import attach, detach, register
 from treeprop.errors import InputCountError, NonFiniteError
 from treeprop.fast import Plan, UnsupportedNodeError, backward_seed
 from treeprop.macros import Linear
-from treeprop.nodes import Computation, now
+from treeprop.nodes import Computation
 from treeprop.ops import TABLE, OpSpec, message
 from treeprop.training import check_input_values
 

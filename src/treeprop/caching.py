@@ -9,17 +9,114 @@ changes; changing a leaf marks every node above it invalid (and stops early
 at nodes already invalid), and the next ``forward()`` recomputes just those.
 
 This module registers itself as the engine ``"cached"`` (the default of
-``model.compile()``) and gives every node its caching ``forward``.
+``model.compile()``), gives every node its caching ``forward`` and the state
+the cache keeps on it, and counts ``op`` evaluations (:func:`count_ops`), which
+is how the course measures that the cache turns O(n^2) into O(n).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from treeprop import nodes
 from treeprop.engines import detach, register
 from treeprop.nodes import Computation, Input, Leaf, NeuralNetNode, method_of
 from treeprop.walk import postorder
 
+
+# -- counting op evaluations ---------------------------------------------------------
+class OpCounter:
+    """Counts how often any node's ``op`` ran: the cost the cache removes."""
+
+    def __init__(self) -> None:
+        self.ops = 0
+
+    def reset(self) -> None:
+        self.ops = 0
+
+
+STATS = OpCounter()
+
+
+@contextmanager
+def count_ops() -> Iterator[OpCounter]:
+    """Count ``op`` evaluations inside a ``with`` block.
+
+    >>> with count_ops() as c:
+    ...     model.forward()
+    >>> c.ops
+    """
+    counter = OpCounter()
+    start = STATS.ops
+    try:
+        yield counter
+    finally:
+        counter.ops = STATS.ops - start
+
+
+_checked_apply = NeuralNetNode._apply  # layer 1's: op on the children's values, checked
+
+
+@method_of(NeuralNetNode)
+def _apply(self: NeuralNetNode, values: list[Any]) -> Any:
+    """Layer 1's ``_apply``, counted: every engine of the course evaluates through it."""
+    STATS.ops += 1
+    return _checked_apply(self, values)
+
+
+# -- the state the cache keeps on every node ---------------------------------------------
+class _OwnList:
+    """A node's own list, made empty on first use (then it is a plain attribute).
+
+    A non-data descriptor: the first read stores a new list in the instance, and
+    from then on, or once the attribute is assigned, the instance's own wins.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, node: Any, owner: type | None = None) -> Any:
+        if node is None:
+            return self
+        mine: list[Any] = []
+        node.__dict__[self.name] = mine
+        return mine
+
+
+#: the nodes that have this node as a child (in compiled models), linked by compile()
+NeuralNetNode._parents = _OwnList("_parents")  # type: ignore[attr-defined]
+#: is the value cached (compiled), and is the cached ``_value`` current?
+NeuralNetNode._cached = False  # type: ignore[attr-defined]
+NeuralNetNode._valid = False  # type: ignore[attr-defined]
+NeuralNetNode._value = None  # type: ignore[attr-defined]
+Leaf._cached = Leaf._valid = True  # type: ignore[attr-defined]  # a leaf's value is current
+
+
+def _invalidate_parents(node: NeuralNetNode) -> None:
+    """Mark every node above ``node`` invalid, stopping at nodes already invalid."""
+    stack = list(node._parents)
+    while stack:
+        parent = stack.pop()
+        if parent._valid:
+            parent._valid = False
+            stack.extend(parent._parents)
+
+
+@method_of(Leaf)
+def _value_changed(self: Leaf) -> None:
+    """A leaf's new value makes every cached value above it invalid."""
+    _invalidate_parents(self)
+
+
+# Older code imports these from treeprop.nodes, where they once lived (notebook 04
+# does); layer 1 cannot import them from above, so this layer puts them back there.
+nodes.OpCounter, nodes.STATS, nodes.count_ops = OpCounter, STATS, count_ops  # type: ignore[attr-defined]
+nodes._invalidate_parents = _invalidate_parents  # type: ignore[attr-defined]
+
+
+# -- the caching forward -----------------------------------------------------------------
 _recursive_forward = NeuralNetNode.forward  # layer 1's plain recursion
 
 

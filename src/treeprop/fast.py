@@ -54,13 +54,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from treeprop import losses, nodes
+from treeprop import clock, losses
 from treeprop.caching import compile_cached
+from treeprop.clock import now
 from treeprop.engines import attach, detach, register
 from treeprop.errors import NonFiniteError, TreepropError
 from treeprop.graph import backward as topological_backward
 from treeprop.macros import Macro
-from treeprop.nodes import Computation, Constant, Input, Leaf, Parameter, now
+from treeprop.nodes import Computation, Constant, Input, Leaf, Parameter
 from treeprop.ops import FLOAT, OpSpec, setting
 from treeprop.outputs import check_seed
 from treeprop.training import check_input_values
@@ -610,9 +611,8 @@ class CompiledProgram:
         self.STAMP: list[Any] = [-1, -1, ()]
         self.ns: dict[str, Any] = {
             "P": self.P, "L": self.L, "V": self.V, "G": self.G, "FAILED": self.FAILED,
-            "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": nodes._CLOCK,
-            "RATE_CHANGES": nodes._RATE_CHANGES,
-            "WRITES": nodes._GRAD_WRITES,
+            "AHEAD": self.AHEAD, "LAST": self.LAST, "STAMP": self.STAMP, "CLOCK": clock.VALUES,
+            "RATE_CHANGES": clock.RATES, "WRITES": clock.GRAD_WRITES,
             "exp": math.exp, "tanh": math.tanh, "log": math.log,
         }
         self.ns.update({f"N{j}": node for j, node in enumerate(plan.nodes)})
@@ -684,7 +684,7 @@ class CompiledProgram:
             if not isinstance(node, Leaf):  # values are written directly: no cache to keep
                 node._cached = node._valid = False
             node._direct_writer = self.leave_user_path  # see caching.compile_cached
-        for j, node in enumerate(self.plan.nodes):  # gradients are read from G (see nodes)
+        for j, node in enumerate(self.plan.nodes):  # node.gradient reads G (ops)
             node._grad_stamp, node._grad_index = self.STAMP, j
 
     def leave_user_path(self) -> None:
@@ -1147,7 +1147,7 @@ class _UserPath:
                 grads.append("list(D)" if plan.vector else "D")
             else:  # the public pass gives every other node its gradient
                 grads.append(writer.alias.get(j) or (f"g{j}" if f"g{j}" in step.have else "0.0"))
-        # every node's gradient at once: node.gradient reads them (see nodes.gradient)
+        # every node's gradient at once: node.gradient reads them (the gradient property, in ops)
         body.line(f"STAMP[2] = ({', '.join(grads)},)")
         body.line("STAMP[1] = CLOCK[0]")
         body.line("STAMP[0] = WRITES[0] = WRITES[0] + 1")

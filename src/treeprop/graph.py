@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from treeprop.nodes import Leaf, NeuralNetNode, method_of, now
+from treeprop.clock import now
+from treeprop.nodes import Leaf, NeuralNetNode, method_of
 from treeprop.walk import find_cycle, postorder
 
 __all__ = ["backward", "depth", "find_cycle", "grad_tick", "gradient_is_stale", "iter_nodes",
@@ -83,6 +84,10 @@ def backward(self: NeuralNetNode, derivative_from_parent: Any = 1.0, *,
         tick = now()
         for node in order:
             node._grad_tick = tick
+
+
+#: the value clock's tick when the node's own gradient was last written (-1: never)
+NeuralNetNode._grad_tick = -1  # type: ignore[attr-defined]
 
 
 def grad_tick(node: NeuralNetNode) -> int:

@@ -21,6 +21,9 @@ from treeprop.training import parameters
 __all__ = ["ACTIVATIONS", "LIST_ROOTS", "MLP", "Linear", "Macro", "outermost_macro",
            "parameters", "tag_members"]
 
+#: the macro that created a node (``None`` for a node built by hand); see tag_members
+NeuralNetNode.macro = None  # type: ignore[attr-defined]
+
 ACTIVATIONS: dict[str, type[Operation]] = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 #: how a macro builds a list-valued root: ``"list"`` (several outputs) and

@@ -10,7 +10,11 @@ classes with :func:`method_of`: the chain rule and the ``+ - * /`` operators
 (:mod:`treeprop.ops`), ``predict`` (:mod:`treeprop.training`), the forward cache
 (:mod:`treeprop.caching`) and backpropagation through shared nodes
 (:mod:`treeprop.graph`). ``import treeprop`` loads every layer, so a node
-always has all of them.
+always has all of them. The state those layers keep on a node (its gradient,
+its cached value and parents, the macro that made it) each declares on these
+classes itself, with a default, so this file sets none of it. A leaf's new value
+ticks the value clock (:mod:`treeprop.clock`, below this layer), which engines
+and drawings read to notice the change.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ import math
 import numbers
 import random
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from treeprop import engines
+from treeprop.clock import tick
 from treeprop.errors import ArityError, CycleError, NonFiniteError, TreeTooDeepError
 from treeprop.walk import postorder
 
@@ -53,59 +57,6 @@ def method_of(*classes: type) -> Callable[[F], F]:
         return fn
 
     return put
-
-
-class OpCounter:
-    """Counts how often any node's ``op`` ran: the cost the cache removes."""
-
-    def __init__(self) -> None:
-        self.ops = 0
-
-    def reset(self) -> None:
-        self.ops = 0
-
-
-STATS = OpCounter()
-
-
-@contextmanager
-def count_ops() -> Iterator[OpCounter]:
-    """Count ``op`` evaluations inside a ``with`` block.
-
-    >>> with count_ops() as c:
-    ...     model.forward()
-    >>> c.ops
-    """
-    counter = OpCounter()
-    start = STATS.ops
-    try:
-        yield counter
-    finally:
-        counter.ops = STATS.ops - start
-
-
-# A clock that ticks whenever a leaf value changes: the engines notice changes
-# made behind their backs by it, and drawings tell stale gradients from fresh.
-_CLOCK = [0]
-
-
-def _tick() -> int:
-    _CLOCK[0] += 1
-    return _CLOCK[0]
-
-
-def now() -> int:
-    """The current value-change tick."""
-    return _CLOCK[0]
-
-
-# Counts every setting of a learning rate: the compiled per-sample path keeps the
-# rates in one tuple and reads them anew only when this has moved.
-_RATE_CHANGES = [0]
-
-
-# Counts writes of gradients, so that of two writers the later one is believed.
-_GRAD_WRITES = [0]
 
 
 def _check_finite(value: float, what: str) -> float:
@@ -144,37 +95,10 @@ class NeuralNetNode:
     returns_list: ClassVar[bool] = False
     #: True for nodes that hand their one child's value on unchanged (layer 5's macros).
     passes_through: ClassVar[bool] = False
-    #: gradients a compiled program wrote for many nodes at once, as
-    #: ``[write number, clock tick, values]``; a node's is ``values[_grad_index]``
-    _grad_stamp: ClassVar[list[Any]] = [-1, -1, None]
-    _grad_index: ClassVar[int] = -1
 
     def __post_init__(self) -> None:
         self.children = [as_node(c) for c in self.children]
         self.name: str | None = getattr(self, "name", None)
-        # state the later layers keep on every node: the last gradient (layer 2),
-        # the macro that made the node (layer 5) and the forward cache (layer 4)
-        self._grad_tick = -1
-        self.gradient = None
-        self.macro: Any = getattr(self, "macro", None)
-        self._cached = False
-        self._valid = False
-        self._value: Any = None
-        self._parents: list[NeuralNetNode] = []
-
-    @property
-    def gradient(self) -> Value | None:
-        """d(root)/d(this node) from the last ``backward`` (``None`` before any)."""
-        stamp = self._grad_stamp
-        if stamp[0] > self._grad_seq:  # a compiled program wrote it after us
-            return stamp[2][self._grad_index]  # type: ignore[no-any-return]
-        return self._gradient
-
-    @gradient.setter
-    def gradient(self, value: Value | None) -> None:
-        self._gradient = value
-        _GRAD_WRITES[0] += 1  # the latest write wins, whoever made it
-        self._grad_seq = _GRAD_WRITES[0]
 
     def op(self, x: list[float]) -> Value:
         """The node's value, given its children's values ``x``."""
@@ -194,7 +118,7 @@ class NeuralNetNode:
         return self.forward()
 
     def _apply(self, values: list[Any]) -> Value:
-        STATS.ops += 1
+        """``op`` on the children's values, checked finite (layer 4 counts these calls)."""
         out = self.op(values)
         if isinstance(out, list):
             for v in out:
@@ -263,9 +187,7 @@ class Leaf(NeuralNetNode):
         self.name = name
         super().__init__(children=[])
         self._value = _check_finite(value, f"the value of {self.label()}")
-        self._valid = True
-        self._cached = True  # a leaf's value is always current
-        self._changed_tick = _tick()
+        self._changed_tick = tick()  # see treeprop.clock
 
     @property
     def value(self) -> float:
@@ -275,8 +197,15 @@ class Leaf(NeuralNetNode):
     @value.setter
     def value(self, new: float) -> None:
         self._value = _check_finite(new, f"the value of {self.label()}")
-        self._changed_tick = _tick()
-        _invalidate_parents(self)
+        self._changed_tick = tick()
+        self._value_changed()
+
+    def _value_changed(self) -> None:
+        """Hook run after every new value: what depends on it hears of the change.
+
+        Layer 1 keeps nothing that could go stale; layer 4's forward cache marks
+        the nodes above this leaf invalid here (``treeprop.caching._invalidate_parents``).
+        """
 
     def op(self, x: list[float]) -> float:
         return self._value
@@ -287,15 +216,6 @@ class Leaf(NeuralNetNode):
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name else ""
         return f"{type(self).__name__}({self._value:g}{named})"
-
-
-def _invalidate_parents(node: NeuralNetNode) -> None:
-    stack = list(node._parents)
-    while stack:
-        parent = stack.pop()
-        if parent._valid:
-            parent._valid = False
-            stack.extend(parent._parents)
 
 
 class Input(Leaf):
@@ -333,20 +253,6 @@ class Parameter(Leaf):
         super().__init__(value, name)
         self.learning_rate = _check_finite(learning_rate, "learning_rate")
 
-    # kept under its own name in the instance's __dict__ (saving lists the fields)
-    @property
-    def learning_rate(self) -> float:
-        """The SGD step size; setting it is noticed by the compiled engine's user path."""
-        try:
-            return self.__dict__["learning_rate"]  # type: ignore[no-any-return]
-        except KeyError:  # a node being built (saving.from_dict) before its fields
-            raise AttributeError("learning_rate") from None
-
-    @learning_rate.setter
-    def learning_rate(self, rate: float) -> None:
-        self.__dict__["learning_rate"] = rate
-        _RATE_CHANGES[0] += 1
-
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name else ""
         return f"Parameter({self._value:.4g}{named})"
@@ -370,7 +276,6 @@ class Computation(NeuralNetNode):
                 f"{type(self).__name__} takes exactly {want} child"
                 f"{'ren' if want != 1 else ''}, got {len(self.children)}"
             )
-        self.inputs: list[Input] | None = None  # set by compile()
 
     def compile(self, *, engine: str = "cached", **options: Any) -> Computation:
         """Prepare the model for repeated use (layer 4); returns the model itself.

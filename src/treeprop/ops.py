@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from treeprop import clock
 from treeprop.errors import ArityError, NonFiniteError, TreeTooDeepError
 from treeprop.nodes import (
     Leaf,
@@ -337,6 +338,49 @@ class Divide(Elementary):
 
     arity = 2
     spec = DIV
+
+
+# -- what the chain rule leaves on every node: its gradient ---------------------------
+def _get_gradient(self: NeuralNetNode) -> Any:
+    """d(root)/d(this node) from the last ``backward`` (``None`` before any)."""
+    stamp = self._grad_stamp
+    if stamp[0] > self._grad_seq:  # a compiled program wrote it after us
+        return stamp[2][self._grad_index]
+    return self._gradient
+
+
+def _set_gradient(self: NeuralNetNode, value: Any) -> None:
+    self._gradient = value
+    clock.GRAD_WRITES[0] += 1  # the latest write wins, whoever made it
+    self._grad_seq = clock.GRAD_WRITES[0]
+
+
+NeuralNetNode.gradient = property(_get_gradient, _set_gradient,  # type: ignore[attr-defined]
+                                  doc=_get_gradient.__doc__)
+NeuralNetNode._gradient = None  # type: ignore[attr-defined]
+NeuralNetNode._grad_seq = -1  # type: ignore[attr-defined]  # GRAD_WRITES at our last write
+#: gradients a compiled program wrote for many nodes at once (treeprop.fast), as
+#: ``[write number, clock tick, values]``; a node's is ``values[_grad_index]``
+NeuralNetNode._grad_stamp = (-1, -1, None)  # type: ignore[attr-defined]
+NeuralNetNode._grad_index = -1  # type: ignore[attr-defined]
+
+
+# -- a parameter's learning rate: the size of its SGD step -----------------------------
+def _get_learning_rate(self: Parameter) -> float:
+    """The SGD step size; setting it is noticed by the compiled engine's user path."""
+    try:  # kept under its own name in the instance's __dict__ (saving lists the fields)
+        return self.__dict__["learning_rate"]  # type: ignore[no-any-return]
+    except KeyError:  # a node being built (saving.from_dict) before its fields
+        raise AttributeError("learning_rate") from None
+
+
+def _set_learning_rate(self: Parameter, rate: float) -> None:
+    self.__dict__["learning_rate"] = rate
+    clock.RATES[0] += 1
+
+
+Parameter.learning_rate = property(_get_learning_rate, _set_learning_rate,  # type: ignore[assignment]
+                                   doc=_get_learning_rate.__doc__)
 
 
 # -- the chain rule, for every node ---------------------------------------------------

@@ -20,6 +20,10 @@ from treeprop.walk import postorder
 Sample = tuple[Sequence[float], Any]
 Value = float | list[float]
 
+#: the model's inputs in the order ``predict`` takes them, once ``compile()`` (layer 4)
+#: has found and named them; before that ``predict`` finds them itself
+Computation.inputs = None  # type: ignore[attr-defined]
+
 
 # -- predict: inputs in, a value out -----------------------------------------------------
 @method_of(Computation)
