@@ -132,3 +132,68 @@ def test_split():
 def test_module_has_no_download_helpers():
     source = open(datasets.__file__).read()
     assert "urllib" not in source and "requests" not in source and "fetch_" not in source
+
+
+def _arms(data):
+    return [[x for x, y in data if y == float(arm)] for arm in (0, 1)]
+
+
+def _unwrapped_angles(points):
+    """The polar angle of each point, in order of radius, unwrapped into one rising run."""
+    ordered = sorted(points, key=lambda p: math.hypot(*p))
+    out = []
+    for x, y in ordered:
+        a = math.atan2(y, x)
+        if out:
+            while a < out[-1] - math.pi:
+                a += 2 * math.pi
+            while a > out[-1] + math.pi:
+                a -= 2 * math.pi
+        out.append(a)
+    return ordered, out
+
+
+@pytest.mark.parametrize("turns", [1.5, 2.5])
+def test_spiral_arms_wind_outwards(turns):
+    """Without noise each arm is r = 0.1 + 0.9 (angle - start) / (turns 2 pi): the radius
+    grows with the angle all along the arm, over the whole number of turns."""
+    for arm, points in enumerate(_arms(spirals(400, noise=0.0, turns=turns, seed=3))):
+        ordered, angles = _unwrapped_angles(points)
+        steps = [b - a for a, b in zip(angles, angles[1:])]
+        assert min(steps) > 0  # the angle rises with the radius, never turns back
+        # evenly spread along the arm (one point in each of 200 equal stretches, so two
+        # neighbours are at most two stretches apart): no part of the arm left empty
+        length = turns * 2 * math.pi * (0.1 + 0.9 / 2)  # at least the arm's length
+        assert max(math.dist(p, q) for p, q in zip(ordered, ordered[1:])) \
+            < 2.2 * length / len(points)
+        start = angles[0] - (math.hypot(*ordered[0]) - 0.1) / 0.9 * turns * 2 * math.pi
+        for p, a in zip(ordered, angles):
+            assert math.hypot(*p) == pytest.approx(0.1 + 0.9 * (a - start)
+                                                   / (turns * 2 * math.pi), abs=1e-9)
+        assert angles[-1] - angles[0] > 0.97 * turns * 2 * math.pi
+        # the second arm is the first turned by half a turn
+        assert (start - arm * math.pi) % (2 * math.pi) == pytest.approx(0.0, abs=1e-6) or \
+            (start - arm * math.pi) % (2 * math.pi) == pytest.approx(2 * math.pi, abs=1e-6)
+
+
+def test_spiral_arms_stay_apart():
+    zero, one = _arms(spirals(400, noise=0.0, seed=4))
+    closest = min(math.dist(p, q) for p in zero for q in one)
+    # nowhere nearer than their inner ends, opposite each other at radius 0.1
+    assert closest > 0.18
+    # with the default noise (and the playground's 0.1) on 120 points, every point's
+    # nearest neighbour is on its own arm: the arms read as two spirals
+    for noise in (0.05, 0.1):
+        data = spirals(120, noise=noise, seed=0)
+        wrong = 0
+        for i, (x, y) in enumerate(data):
+            nearest = min((math.dist(x, q), t) for j, (q, t) in enumerate(data) if j != i)
+            wrong += nearest[1] != y
+        assert wrong == 0, f"noise {noise}: {wrong} points nearest the other arm"
+    assert all(math.hypot(*x) < 1.1 for x, _ in spirals(400, seed=5))
+
+
+@pytest.mark.parametrize("bad", [{"turns": 0}, {"turns": float("nan")}, {"noise": -0.1}])
+def test_spirals_refuse_bad_shapes(bad):
+    with pytest.raises(ValueError, match="turns|noise"):
+        spirals(50, **bad)
