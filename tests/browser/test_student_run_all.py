@@ -71,6 +71,10 @@ CELLS_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'
 }))"""
 
 
+DRAWING = ('.jp-OutputArea-output[data-mime-type="image/svg+xml"], '
+           '.jp-OutputArea-output[data-mime-type="text/html"] svg')
+
+
 @pytest.mark.parametrize("nb_id", IDS)
 def test_run_all_reaches_the_end_with_only_test_failures(nb_id, released, lab, browser):
     from playwright.sync_api import expect
@@ -96,10 +100,12 @@ def test_run_all_reaches_the_end_with_only_test_failures(nb_id, released, lab, b
             f"{nb_id}: cells other than tests failed: "
             f"{ {i: cells[i]['text'][-300:] for i in failed - tests} }")
         assert failed == tests, f"{nb_id}: test cells that passed untouched: {tests - failed}"
-        drawing = page.locator(".jp-OutputArea-output svg").first
-        if drawing.count():
-            drawing.scroll_into_view_if_needed()
-            drawing.screenshot(path=str(OUTPUT / f"{nb_id}.png"))
+        # every notebook draws its trees: JupyterLab shows an SVG output as an <img>, an
+        # HTML output (a widget's or a scaled drawing's) with the <svg> inline
+        drawing = page.locator(DRAWING).first
+        assert drawing.count(), f"{nb_id}: Run All drew no tree"
+        drawing.scroll_into_view_if_needed()
+        drawing.screenshot(path=str(OUTPUT / f"{nb_id}.png"))
     except Exception:
         page.screenshot(path=str(OUTPUT / f"{nb_id}_failure.png"), full_page=False)
         raise
