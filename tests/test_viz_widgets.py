@@ -236,3 +236,57 @@ def test_every_control_has_a_tooltip():
     st = step_through(y, [1.0], target=2.0)
     assert "one step" in st.next_button.tooltip and "back" in st.back_button.tooltip
     assert "play" in st.play.tooltip
+
+
+def test_step_through_after_an_explore_slider_moved_shows_no_old_gradients():
+    """The demo notebook's sequence: explore and step_through on one model, the
+    step-through left at step 2, then an explore slider moves and the user steps on.
+    Every value and gradient drawn must belong to the new inputs."""
+    x = tp.Input(0.5, name="x")
+    w = tp.Parameter(0.8, name="w")
+    b = tp.Parameter(-0.2, name="b")
+    y = tp.Tanh(w * x + b)
+    ex = explore(y, loss="MSE", target=0.5)
+    ex.sliders["x"].value = 1.5
+    ex.sliders["w"].value = -0.4
+    st = step_through(y, target=1.0)
+    st.step.value = 2
+    assert "recomputed" not in st.explanation.value
+    ex.sliders["x"].set_state({"value": 3.0})  # as the browser moves it
+    assert x.value == 3.0
+    st.forward()
+    # what a fresh backward pass at x = 3 gives
+    fresh = tp.Tanh(tp.Parameter(-0.4) * tp.Input(3.0) + tp.Parameter(-0.2))
+    fresh.backward(tp.mse_grad(1.0, fresh.forward()), update=False)
+    want = {f"n{i}": (n.forward(), n.gradient) for i, n in enumerate(tp.postorder(fresh))}
+    shown = 0
+    for nid, (value, grad) in want.items():
+        texts = node_texts(st.drawing.value, nid)
+        assert f"value {fmt(value)}" in texts
+        grads = [t for t in texts if t.startswith("grad")]
+        if grads:  # the nodes the first three steps reached
+            assert grads == [f"grad {fmt(grad)}"], (nid, texts)
+            shown += 1
+    assert shown == 3
+    assert "recomputed" in st.explanation.value and "x = 3 changed" in st.explanation.value
+    assert f"prediction {fmt(fresh.forward())}" in st.start_text
+    assert "stale" not in st.drawing.value
+    st.forward()  # nothing moved since: no note
+    assert "recomputed" not in st.explanation.value
+
+
+def test_gradients_given_to_a_drawing_go_stale_when_a_leaf_moves():
+    from treeprop.clock import now
+    from treeprop.viz import draw
+    from treeprop.viz.model import describe
+
+    y, x, w, b = model()
+    grads = {id(s.node): s.incoming for s in backward_steps(y, 1.0)}
+    tick = now()
+    fresh = describe(y, gradient_of=grads, gradient_tick=tick)
+    assert not any(nv.stale for nv in fresh.nodes)
+    x.value = 4.0
+    old = describe(y, gradient_of=grads, gradient_tick=tick)
+    assert all(nv.stale for nv in old.nodes if nv.gradient is not None)
+    src = draw(y, view=old).source
+    assert src.count("(stale)") == 5 and "tp_stale" in src

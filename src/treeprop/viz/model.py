@@ -181,6 +181,11 @@ def _stale_map(order: list[NeuralNetNode]) -> dict[int, bool]:
     return {id(n): n.gradient is None or newest > grad_tick(n) for n in order}
 
 
+def leaves_changed_since(order: list[NeuralNetNode], tick: int) -> list[Leaf]:
+    """The leaves among ``order`` whose value changed after clock tick ``tick``."""
+    return [n for n in order if isinstance(n, Leaf) and n._changed_tick > tick]
+
+
 def _all_macros(order: list[NeuralNetNode]) -> list[Macro]:
     seen: dict[int, Macro] = {}
     for node in order:
@@ -225,15 +230,19 @@ def describe(
     gradients: bool = True,
     local_derivatives: bool = True,
     gradient_of: dict[int, Any] | None = None,
+    gradient_tick: int | None = None,
 ) -> TreeView:
     """The records a drawing of ``root`` is made of (see the module docstring).
 
     ``gradient_of`` (``id(node) -> gradient``) shows those gradients instead of
     the nodes' own (the step-by-step backward pass uses it); nodes missing from
-    it show none.
+    it show none. ``gradient_tick`` is the value clock (``treeprop.nodes.now()``)
+    when they were computed: if a leaf of the tree changed since, they are drawn
+    stale, like a node's own out-of-date gradient. Without it they count as
+    current.
     """
     order = postorder(root)
-    facts = _Facts(order, collapse_macros, gradients, gradient_of)
+    facts = _Facts(order, collapse_macros, gradients, gradient_of, gradient_tick)
     view = TreeView(order=order)
     _add_boxes(view, facts)
     view.root = view.by_node[id(root)].id
@@ -248,7 +257,8 @@ class _Facts:
     """What describe needs to know of every node: values, gradients, boxes."""
 
     def __init__(self, order: list[NeuralNetNode], collapse: Any, gradients: bool,
-                 gradient_of: dict[int, Any] | None) -> None:
+                 gradient_of: dict[int, Any] | None, gradient_tick: int | None = None
+                 ) -> None:
         self.order, self.collapse, self.gradients = order, collapse, gradients
         self.index = {id(n): i for i, n in enumerate(order)}
         self.values, self.errors = node_values(order)
@@ -256,7 +266,8 @@ class _Facts:
             self.stale = _stale_map(order)
             self.grads = {id(n): n.gradient for n in order}
         else:
-            self.stale = {id(n): False for n in order}
+            old = gradient_tick is not None and leaves_changed_since(order, gradient_tick)
+            self.stale = {id(n): old for n in order}
             self.grads = {id(n): gradient_of.get(id(n)) for n in order}
         self.rep = _representatives(order, collapse)
         self.members: dict[int, list[NeuralNetNode]] = {}

@@ -17,13 +17,14 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from treeprop.clock import now
 from treeprop.graph import postorder, topological_order
 from treeprop.losses import BCE, CCE, MSE, Loss
 from treeprop.macros import Macro
 from treeprop.nodes import Input, Parameter
 from treeprop.outputs import Output, is_vector
 from treeprop.viz.draw import draw
-from treeprop.viz.model import describe, fmt, title_of
+from treeprop.viz.model import describe, fmt, leaves_changed_since, title_of
 
 LOSSES: dict[str, Loss | None] = {"none": None, "MSE": MSE, "BCE": BCE, "CCE": CCE}
 
@@ -342,20 +343,11 @@ class StepThrough(widgets.VBox):
         self.edge_labels = edge_labels
         if inputs is not None:
             model.predict(inputs)
-        self.prediction = model.forward()
-        if target is None or loss is None:
-            if is_vector(model):
-                raise ValueError("a model with a list output needs a target and a loss")
-            self.seed, self.loss_value = 1.0, None
-            start = "start: d(output)/d(output) = 1"
-        else:
-            self.seed = loss.grad(target, self.prediction)
-            self.loss_value = loss(target, self.prediction)
-            start = (f"start: prediction {fmt(self.prediction)}, target {fmt(target)}, "
-                     f"{loss.name} {fmt(self.loss_value)}; d(loss)/d(prediction) = "
-                     f"{fmt(self.seed)}")
-        self.start_text = start
-        self.steps = backward_steps(model, self.seed)
+        if (target is None or loss is None) and is_vector(model):
+            raise ValueError("a model with a list output needs a target and a loss")
+        self.target, self.loss = target, loss
+        self.note = ""
+        self.compute()
         n = len(self.steps)
         self.step = widgets.IntSlider(value=0, min=0, max=n, description="step",
                                       tooltip="go to any step (0: before the backward pass)",
@@ -386,6 +378,42 @@ class StepThrough(widgets.VBox):
         self.add_class("tp-step-through")
         self.show()
 
+    def compute(self) -> None:
+        """The prediction, the loss and every step at the leaves' current values.
+
+        Remembers the value clock, so :meth:`show` can tell when an input or a
+        parameter moved since (an ``explore`` slider on the same model, code).
+        """
+        self.prediction = self.model.forward()
+        if self.target is None or self.loss is None:
+            self.seed, self.loss_value = 1.0, None
+            start = "start: d(output)/d(output) = 1"
+        else:
+            self.seed = self.loss.grad(self.target, self.prediction)
+            self.loss_value = self.loss(self.target, self.prediction)
+            start = (f"start: prediction {fmt(self.prediction)}, target {fmt(self.target)}, "
+                     f"{self.loss.name} {fmt(self.loss_value)}; d(loss)/d(prediction) = "
+                     f"{fmt(self.seed)}")
+        self.start_text = start
+        self.steps = backward_steps(self.model, self.seed)
+        self.tick = now()
+
+    def refresh_if_changed(self) -> bool:
+        """Recompute the pass if a leaf changed since it was computed; True if so.
+
+        Otherwise the drawing would put today's values beside gradients of the old
+        ones (the values are read live from the tree).
+        """
+        moved = leaves_changed_since(postorder(self.model), self.tick)
+        if not moved:
+            return False
+        names = ", ".join(f"{title_of(leaf)} = {fmt(leaf.value)}" for leaf in moved[:4])
+        more = f" and {len(moved) - 4} more" if len(moved) > 4 else ""
+        self.compute()
+        self.note = (f'<div class="tp-recomputed"><b>recomputed</b>: {names}{more} changed '
+                     "since the last step, so every step now uses the current values</div>")
+        return True
+
     def forward(self) -> None:
         self.step.value = min(self.step.max, self.step.value + 1)
 
@@ -397,6 +425,9 @@ class StepThrough(widgets.VBox):
         return {id(s.node): s.incoming for s in self.steps[:k]}
 
     def show(self) -> None:
+        """Draw step ``self.step.value`` (recomputing first if a leaf moved)."""
+        if not self.refresh_if_changed():
+            self.note = ""
         k = self.step.value
         if k == 0:
             text = self.start_text
@@ -405,9 +436,9 @@ class StepThrough(widgets.VBox):
             s = self.steps[k - 1]
             text = f"step {k} of {len(self.steps)}: {s.describe()}"
             mark = (s.id,)
-        self.explanation.value = text
+        self.explanation.value = self.note + text
         view = describe(self.model, gradient_of=self.gradients_at(k),
-                        local_derivatives=True)
+                        gradient_tick=self.tick, local_derivatives=True)
         d = draw(self.model, view=view, highlight=mark, edge_labels=self.edge_labels)
         self.drawing.value = _frame(svg_markup(d))
         self.last_drawing = d
