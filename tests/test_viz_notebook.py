@@ -74,7 +74,7 @@ def test_demo_notebook_runs_and_keeps_widget_state(tmp_path):
 
     # the step-through is at step 2: the Add node just received its derivative
     (explanation,) = with_class(states, "tp-explanation")
-    assert explanation["value"].startswith("step 2 of 6: n4 Add")
+    assert explanation["value"].startswith("step 2 of 6: Add + receives")
     (step,) = with_class(states, "tp-step")
     assert step["value"] == 2
 

@@ -131,7 +131,7 @@ def test_step_through_shows_each_step():
     assert not any(t.startswith("grad") for t in svg_texts(st2.drawing.value))
     st2.forward()
     assert st2.step.value == 1
-    assert "n4 Add + receives d = 8" in st2.explanation.value
+    assert "step 1 of 5: Add + receives d = 8" in st2.explanation.value
     assert 'class="node tp_node tp_operation tp_has_grad tp_highlight"' in st2.drawing.value
     assert node_texts(st2.drawing.value, "n4")[-1] == "grad 8"
     for _ in range(len(st2.steps)):
@@ -290,3 +290,29 @@ def test_gradients_given_to_a_drawing_go_stale_when_a_leaf_moves():
     assert all(nv.stale for nv in old.nodes if nv.gradient is not None)
     src = draw(y, view=old).source
     assert src.count("(stale)") == 5 and "tp_stale" in src
+
+
+def test_step_text_names_only_what_the_drawing_shows():
+    """Two products, two unnamed weights: the text names each node by its box's first
+    line, and where two boxes would read alike both carry the same [n..] tag."""
+    tp.seed(1)
+    xs = [tp.Input(0.5, name="x0"), tp.Input(-1.0, name="x1")]
+    model = tp.Sigmoid(tp.Linear(xs, 1))
+    st = step_through(model, target=1.0)
+    for k in range(1, len(st.steps) + 1):
+        st.step.value = k
+        text = html.unescape(st.explanation.value)
+        svg = st.drawing.value
+        headings = {re.sub(r" \(\d+ nodes\)$", "", node_texts(svg, f"n{i}")[0])
+                    for i in range(len(tp.postorder(model)))}
+        step = st.steps[k - 1]
+        said = [text.split(": ", 1)[1].split(" receives")[0]]
+        said += [part.split("to ", 1)[1].rsplit(": ", 1)[0]
+                 for part in text.split("; ")[1:]]
+        assert len(said) == 1 + len(step.sends)
+        assert set(said) <= headings, (said, headings)
+        for tag in re.findall(r"\[n\d+\]", text):
+            assert any(h.endswith(tag) for h in headings)
+        assert not re.search(r"(?<!\[)\bn\d+\b", text)  # no bare ids
+    assert "Multiply × [n2]" in headings and "Multiply × [n5]" in headings
+    assert "Sigmoid σ" in headings  # unique: no tag

@@ -91,9 +91,9 @@ def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
                 # step-through: the notebook left it at step 2; one click on "step"
                 stepper = page.locator(".tp-step-through").first
                 explanation = stepper.locator(".tp-explanation")
-                expect(explanation).to_contain_text("step 2 of 6: n4 Add")
+                expect(explanation).to_contain_text("step 2 of 6: Add + receives")
                 stepper.locator(".tp-next").click()
-                expect(explanation).to_contain_text("step 3 of 6: n3 b", timeout=20_000)
+                expect(explanation).to_contain_text("step 3 of 6: b receives", timeout=20_000)
                 expect(stepper.locator(".tp_highlight")).to_have_count(1)
                 stepper.scroll_into_view_if_needed()
                 stepper.screenshot(path=str(OUTPUT / "viz_demo_step_through.png"))

@@ -14,7 +14,16 @@ from typing import Any
 
 import graphviz
 
-from treeprop.viz.model import EdgeView, NodeView, TreeView, describe, fmt, macro_title
+from treeprop.viz.model import (
+    EdgeView,
+    NodeView,
+    TreeView,
+    box_names,
+    describe,
+    fmt,
+    macro_title,
+    shown_name,
+)
 from treeprop.viz.text import INSTALL_HINT, text_tree
 
 # Colour-blind safe pair (blue / orange) for the sign of a gradient.
@@ -75,15 +84,14 @@ def _esc(text: str) -> str:
     return str(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def node_label(nv: NodeView, gradients: bool = True) -> str:
-    lines = [_esc(nv.title)]
+def node_label(nv: NodeView, gradients: bool = True, name: str | None = None) -> str:
+    """The box's lines: its name (``name`` if given), value (or error) and gradient."""
+    lines = [_esc(name if name is not None else shown_name(nv))]
     if nv.kind == "macro" and nv.members > 1:
         lines[0] += f" ({nv.members} nodes)"
     if nv.error:
         lines.append("error: " + _esc(nv.error[:40]))
-    elif nv.kind == "constant" and nv.title == "constant":
-        lines = [fmt(nv.value)]
-    else:
+    elif not (nv.kind == "constant" and nv.title == "constant"):
         lines.append(f"value {fmt(nv.value)}")
     if gradients and nv.gradient is not None:
         lines.append(f"grad {fmt(nv.gradient)}" + (" (stale)" if nv.stale else ""))
@@ -175,6 +183,7 @@ def draw(
     max_nodes: int | None = 250,
     highlight: Any = (),
     view: TreeView | None = None,
+    ids: bool | str = False,
 ) -> TreeDrawing:
     """Draw the tree below ``node``; Jupyter shows the result inline.
 
@@ -192,7 +201,9 @@ def draw(
     boxes collapses its innermost macros instead (and says so in the title), so
     ``draw(MLP([2, 16, 16, 1]))`` stays readable; ``max_nodes=None`` never
     collapses on its own. ``highlight`` lists node ids (``"n3"``) to outline in
-    red. ``rankdir`` is graphviz's direction ("BT": root on top).
+    red. ``ids=True`` writes each box's id (``[n3]``) after its name,
+    ``ids="ambiguous"`` only where two boxes would read the same.
+    ``rankdir`` is graphviz's direction ("BT": root on top).
     Drawing evaluates the tree (``forward``) but never runs ``backward``.
     """
     if view is None:
@@ -201,6 +212,7 @@ def draw(
     g = _graph(view, rankdir, title)
     g.text = text_tree(node, view=view)
     marked = {highlight} if isinstance(highlight, str) else set(highlight)
+    names = box_names(view, ids)
     framed = clusters and bool(view.clusters)
     frames = _frames(view) if framed else {}
     for nv in view.nodes:
@@ -209,7 +221,7 @@ def draw(
         if nv.id in marked:
             attrs.update(color="#d62728", penwidth="3")
             attrs["class"] += " tp_highlight"
-        (target or g).node(nv.id, node_label(nv, gradients), **attrs)
+        (target or g).node(nv.id, node_label(nv, gradients, names[nv.id]), **attrs)
     if framed:
         _nest_frames(g, view, frames)
     _draw_edges(g, view, gradients, edge_labels, marked)

@@ -125,6 +125,31 @@ def title_of(node: NeuralNetNode) -> str:
     return text
 
 
+def shown_name(nv: NodeView) -> str:
+    """What a box's first line says: its heading, or an unnamed constant's value."""
+    if nv.kind == "constant" and nv.title == "constant" and not nv.error:
+        return fmt(nv.value)
+    return nv.title
+
+
+def box_names(view: TreeView, ids: bool | str = "ambiguous") -> dict[str, str]:
+    """Box id -> the name its first line shows, made unique with the id where needed.
+
+    ``ids="ambiguous"`` adds ``[n3]`` to every box whose name another box shares
+    (two ``Multiply ×``, unnamed parameters), ``True`` to every box, ``False`` to
+    none. Text that refers to boxes (the step-through) uses these names, so it
+    only names what the drawing shows.
+    """
+    if ids not in (True, False, "ambiguous"):
+        raise ValueError(f"ids must be True, False or 'ambiguous', not {ids!r}")
+    plain = {nv.id: shown_name(nv) for nv in view.nodes}
+    counts: dict[str, int] = {}
+    for name in plain.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {nid: f"{name} [{nid}]" if ids is True or (ids and counts[name] > 1) else name
+            for nid, name in plain.items()}
+
+
 def macro_title(macro: Macro) -> str:
     cls = type(macro).__name__
     if cls == "Linear":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from html import escape
 from typing import Any
 
 import ipywidgets as widgets
@@ -24,7 +25,7 @@ from treeprop.macros import Macro
 from treeprop.nodes import Input, Parameter
 from treeprop.outputs import Output, is_vector
 from treeprop.viz.draw import draw
-from treeprop.viz.model import describe, fmt, leaves_changed_since, title_of
+from treeprop.viz.model import box_names, describe, fmt, leaves_changed_since, title_of
 
 LOSSES: dict[str, Loss | None] = {"none": None, "MSE": MSE, "BCE": BCE, "CCE": CCE}
 
@@ -36,8 +37,6 @@ def svg_markup(drawing: Any) -> str:
     """
     svg = drawing.svg()
     if not svg:
-        from html import escape
-
         from treeprop.viz.text import INSTALL_HINT  # only without graphviz
 
         return f'<pre class="tp-text-tree">{escape(drawing.text)}\n{escape(INSTALL_HINT)}</pre>'
@@ -294,16 +293,21 @@ class Step:
         self.incoming = incoming  # the sum of what its parents sent
         self.sends = sends  # (child, child id, local derivative, product)
 
-    def describe(self) -> str:
-        head = f"{self.id} {title_of(self.node)} receives d = {fmt(self.incoming)}"
+    def describe(self, names: dict[int, str] | None = None) -> str:
+        """The step in words, naming nodes as the drawing does (``names``: id(node) ->
+        the name on its box); without ``names``, by heading and id."""
+        def name(node: Any, nid: str) -> str:
+            return names[id(node)] if names else f"{title_of(node)} [{nid}]"
+
+        head = f"{name(self.node, self.id)} receives d = {fmt(self.incoming)}"
         if not self.sends:
             return head + " (a leaf: the chain stops here)"
         parts = []
         for child, cid, local, product in self.sends:
             if local is None:
-                parts.append(f"to {cid} {title_of(child)}: sends {fmt(product)}")
+                parts.append(f"to {name(child, cid)}: sends {fmt(product)}")
             else:
-                parts.append(f"to {cid} {title_of(child)}: local {fmt(local)} × "
+                parts.append(f"to {name(child, cid)}: local {fmt(local)} × "
                              f"{fmt(self.incoming)} = {fmt(product)}")
         return head + "; " + "; ".join(parts)
 
@@ -429,17 +433,22 @@ class StepThrough(widgets.VBox):
         if not self.refresh_if_changed():
             self.note = ""
         k = self.step.value
+        view = describe(self.model, gradient_of=self.gradients_at(k),
+                        gradient_tick=self.tick, local_derivatives=True)
+        # name nodes as their boxes do; where two boxes would read alike, both
+        # carry their id, in the drawing and in the text
+        boxes = box_names(view, "ambiguous")
+        names = {key: boxes[nv.id] for key, nv in view.by_node.items()}
         if k == 0:
             text = self.start_text
             mark: tuple[str, ...] = ()
         else:
             s = self.steps[k - 1]
-            text = f"step {k} of {len(self.steps)}: {s.describe()}"
+            text = f"step {k} of {len(self.steps)}: {escape(s.describe(names))}"
             mark = (s.id,)
         self.explanation.value = self.note + text
-        view = describe(self.model, gradient_of=self.gradients_at(k),
-                        gradient_tick=self.tick, local_derivatives=True)
-        d = draw(self.model, view=view, highlight=mark, edge_labels=self.edge_labels)
+        d = draw(self.model, view=view, highlight=mark, edge_labels=self.edge_labels,
+                 ids="ambiguous")
         self.drawing.value = _frame(svg_markup(d))
         self.last_drawing = d
 
