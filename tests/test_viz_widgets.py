@@ -316,3 +316,33 @@ def test_step_text_names_only_what_the_drawing_shows():
         assert not re.search(r"(?<!\[)\bn\d+\b", text)  # no bare ids
     assert "Multiply × [n2]" in headings and "Multiply × [n5]" in headings
     assert "Sigmoid σ" in headings  # unique: no tag
+
+
+def test_a_loss_outside_its_domain_is_called_out_in_the_widget():
+    y, x, w, b = model()  # a plain linear output: 3 * 2 - 1 = 5
+    ex = explore(y, loss="BCE", target=0.0)
+    assert "BCE loss <b>18.42</b>" in ex.status.value  # the clamp's number...
+    assert 'class="tp-warning"' in ex.status.value  # ...is not left without a word
+    assert "output is 5" in ex.warning and "Sigmoid" in ex.warning
+    ex.set("w", 0.6)  # output 0.2: a probability, a meaningful loss
+    assert ex.warning is None and "tp-warning" not in ex.status.value
+    ex.set("w", -1.0)  # output -3
+    assert "output is -3" in ex.warning
+    ex.loss.value = "MSE"  # any output is fine for squared error
+    assert ex.warning is None and "tp-warning" not in ex.status.value
+
+    s = tp.Sigmoid(tp.Add(tp.Multiply(tp.Parameter(0.5, name="v"), tp.Input(1.0, name="u")),
+                          tp.Parameter(0.0, name="c")))
+    ok = explore(s, loss="BCE", target=1.0)
+    assert ok.warning is None
+    ok.target.value = 2.0  # a target outside [0, 1]: the loss goes negative
+    loss = tp.BCE(2.0, s.forward())
+    assert loss < 0 and f"BCE loss <b>{fmt(loss)}</b>" in ok.status.value
+    assert "target between 0 and 1" in ok.warning and "tp-warning" in ok.status.value
+
+    tp.seed(3)
+    raw = tp.MLP([2, 3, 3])  # three raw outputs, no softmax
+    cce = explore(raw, loss="CCE", target=1)
+    assert "add up to 1" in cce.warning and "Softmax" in cce.warning
+    soft = explore(tp.MLP([2, 3, 3], output="softmax"), loss="CCE", target=1)
+    assert soft.warning is None

@@ -177,6 +177,7 @@ class Explorer(widgets.VBox):
             w.observe(self._on_setting, names="value")
         self.status = widgets.HTML()
         self.status.add_class("tp-status")
+        self.warning: str | None = None
         self.drawing = widgets.HTML()
         self.drawing.add_class("tp-drawing")
         note = []
@@ -256,10 +257,42 @@ class Explorer(widgets.VBox):
             else:
                 self.status.value = (f"output <b>{fmt(p)}</b>, {self.loss.value} loss "
                                      f"<b>{fmt(value)}</b>; gradients are d(loss)/d(node)")
+        self.warning = None if p is None else \
+            domain_problem(self.loss.value, self.target.value, p)
+        if self.warning:
+            self.status.value += ('<div class="tp-warning" style="color:#b35806; '
+                                  'font-weight:bold">⚠ ' + escape(self.warning) + "</div>")
         d = draw(self.model, collapse_macros=self.collapse_macros,
                  edge_labels=self.edge_labels.value, title=self.title)
         self.drawing.value = _frame(svg_markup(d))
         self.last_drawing = d
+
+
+def domain_problem(loss: str, y: Any, p: Any) -> str | None:
+    """Why ``loss(y, p)`` means nothing here, or ``None``.
+
+    Cross-entropies take probabilities. Outside (0, 1) BCE's log is clamped at
+    1e-8, so an output of 3 gives a loss of 18.4 and gradients of 1e8 that say
+    nothing about the model; a target outside [0, 1] can make the loss negative.
+    """
+    if loss == "BCE":
+        if not 0.0 < p < 1.0:
+            fix = " Put a Sigmoid on the output, or choose MSE." if not 0.0 <= p <= 1.0 \
+                else ""
+            return (f"binary cross-entropy takes a probability strictly between 0 and 1, but "
+                    f"the output is {fmt(p)}: there its log is clamped at 1e-8, so this loss "
+                    f"and these gradients come from the clamp, not from the model.{fix}")
+        if not 0.0 <= y <= 1.0:
+            return (f"binary cross-entropy takes a target between 0 and 1 (a label or a "
+                    f"probability), not {fmt(y)}: the loss can go negative and is smallest "
+                    "at 0 or 1, not at the target.")
+    if loss == "CCE":
+        total = sum(p)
+        if any(not 0.0 <= q <= 1.0 for q in p) or abs(total - 1.0) > 1e-6:
+            return (f"categorical cross-entropy takes probabilities that add up to 1, but the "
+                    f"outputs are {fmt(p)} (sum {fmt(total)}): this loss and these gradients "
+                    "mean nothing. Put a Softmax on the output.")
+    return None
 
 
 def _loss_key(loss: Loss) -> str:
