@@ -346,3 +346,10 @@ def test_a_loss_outside_its_domain_is_called_out_in_the_widget():
     assert "add up to 1" in cce.warning and "Softmax" in cce.warning
     soft = explore(tp.MLP([2, 3, 3], output="softmax"), loss="CCE", target=1)
     assert soft.warning is None
+
+
+def test_step_through_warns_too():
+    y, x, w, b = model()
+    st = step_through(y, target=0.0, loss=tp.BCE)
+    assert "tp-warning" in st.explanation.value and "output is 5" in st.explanation.value
+    assert "tp-warning" not in step_through(y, target=0.0).explanation.value  # MSE

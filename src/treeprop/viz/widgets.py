@@ -431,6 +431,11 @@ class StepThrough(widgets.VBox):
             start = (f"start: prediction {fmt(self.prediction)}, target {fmt(self.target)}, "
                      f"{self.loss.name} {fmt(self.loss_value)}; d(loss)/d(prediction) = "
                      f"{fmt(self.seed)}")
+            key = next((k for k, v in LOSSES.items() if v is self.loss), "")
+            problem = domain_problem(key, self.target, self.prediction)
+            if problem:
+                start += ('<div class="tp-warning" style="color:#b35806; font-weight:bold">'
+                          f"⚠ {escape(problem)}</div>")
         self.start_text = start
         self.steps = backward_steps(self.model, self.seed)
         self.tick = now()
