@@ -84,4 +84,6 @@ def test_demo_notebook_runs_and_keeps_widget_state(tmp_path):
     (settings,) = with_class(states, "tp-pg-settings")
     assert '"dataset": "xor"' in settings["value"] and '"hidden": [4]' in settings["value"]
     (progress,) = with_class(states, "tp-pg-progress")
-    assert progress["value"] == progress["max"] == 3
+    assert progress["value"] == 3 and progress["max"] == 2000  # 3 epochs of play's 2000
+    (rate,) = with_class(states, "tp-pg-rate")
+    assert re.fullmatch(r"3 / 2000 epochs · [\d.]+ epochs/s", rate["value"]), rate["value"]

@@ -77,7 +77,7 @@ def test_playground_builds_from_settings_and_trains():
     assert pg.epoch == 1 and len(pg.train_history) == 1
     assert [p.value for p in tp.parameters(pg.model)] != before
     pg.train(3)
-    assert pg.epoch == 4 and pg.progress.value == 3 and pg.progress.max == 3
+    assert pg.epoch == 4 and pg.progress.value == 4 and pg.progress.max == 2000
     assert pg.train_history[-1] == pytest.approx(pg.losses()[0])
     assert pg.plots.value[:4] == b"\x89PNG"
     assert "tp_weight" in pg.network.value
@@ -135,3 +135,54 @@ def test_every_playground_control_has_a_tooltip():
     bare = [w.description for w in controls if not (w.tooltip or "").strip()]
     assert not bare, f"no tooltip on {bare}"
     assert "one epoch" in pg.step_button.tooltip and "paused" in pg.play.tooltip
+
+
+def test_progress_shows_epochs_done_of_the_total_and_the_measured_rate():
+    import time
+
+    pg = playground(samples=60, grid=8, max_epochs=50)
+    assert pg.progress.value == 0 and pg.progress.max == 50
+    assert pg.rate.value == "0 / 50 epochs"  # nothing measured yet
+    seen = []
+    pg.progress.observe(lambda c: seen.append(c["new"]), names="value")
+    start = time.perf_counter()
+    pg.train(12)
+    outside = time.perf_counter() - start
+    assert seen == list(range(1, 13))  # the bar moved after every epoch, not at the end
+    assert pg.progress.value == 12 < pg.progress.max  # not full: 12 of 50
+    rate = float(re.search(r"12 / 50 epochs · ([\d.]+) epochs/s$", pg.rate.value).group(1))
+    # measured inside the call, so at least what the caller's clock gives
+    assert rate == pytest.approx(12 / pg.train_seconds, rel=0.05, abs=0.05)
+    assert 12 / outside <= pg.epochs_per_second <= 12 / pg.train_seconds * 1.0001
+    pg.train(40)  # past the total: the bar is full only now, and says done
+    assert pg.epoch == 52 and pg.progress.value == 50
+    assert pg.rate.value.startswith("52 / 50 epochs") and pg.rate.value.endswith("done")
+    pg.reset()
+    assert pg.progress.value == 0 and pg.rate.value == "0 / 50 epochs"
+
+
+def test_play_in_an_event_loop_fills_the_bar_frame_by_frame_and_stops_at_the_total():
+    import asyncio
+
+    pg = playground(samples=40, grid=8, frame_epochs=3, max_epochs=8)
+    values = []
+    pg.progress.observe(lambda c: values.append(c["new"]), names="value")
+
+    async def play():
+        pg.play.value = True
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if not pg.play.value:
+                break
+
+    asyncio.run(play())
+    assert pg.play.value is False and pg.epoch == 8  # 3 + 3 + 2: never past the total
+    assert values == list(range(1, 9))
+    assert pg.progress.value == pg.progress.max == 8 and "done" in pg.rate.value
+    assert "epochs/s" in pg.rate.value
+
+
+@pytest.mark.parametrize("bad", [{"max_epochs": 0}, {"frame_epochs": -1}, {"max_epochs": 2.5}])
+def test_playground_refuses_bad_epoch_counts(bad):
+    with pytest.raises(ValueError, match="positive whole number"):
+        playground(samples=20, grid=4, **bad)

@@ -14,6 +14,7 @@ import asyncio
 import io
 import json
 import math
+import time
 from typing import Any
 
 import ipywidgets as widgets
@@ -112,6 +113,9 @@ class Playground(widgets.VBox):
             raise TypeError(f"unknown playground settings {sorted(unknown)}; "
                             f"known: {sorted(DEFAULTS)}")
         s = {**DEFAULTS, **settings}
+        for name, value in (("frame_epochs", frame_epochs), ("max_epochs", max_epochs)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive whole number, got {value!r}")
         self.frame_epochs = frame_epochs
         self.max_epochs = max_epochs
         self.grid = grid
@@ -147,8 +151,14 @@ class Playground(widgets.VBox):
         self.reset_button = widgets.Button(description="reset", layout=lay(width="70px"),
                                            tooltip="new data and a freshly initialised "
                                                    "network from these settings")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="training",
-                                            layout=lay(width="300px"))
+        self.progress = widgets.IntProgress(value=0, min=0, max=max_epochs,
+                                            description="epochs",
+                                            tooltip=f"epochs trained of the {max_epochs} "
+                                                    "that play runs to",
+                                            layout=lay(width="240px"))
+        self.rate = widgets.HTML(layout=lay(width="260px"))
+        self.epochs_per_second: float | None = None  # measured over the last train()
+        self.train_seconds: float | None = None
         self.status = widgets.HTML()
         self.plots = widgets.Image(format="png", layout=lay(width="720px"))
         self.network = widgets.HTML()
@@ -167,7 +177,8 @@ class Playground(widgets.VBox):
                        (self.hidden, "hidden"), (self.activation, "activation"),
                        (self.learning_rate, "learning-rate"), (self.play, "play"),
                        (self.step_button, "step"), (self.reset_button, "reset"),
-                       (self.progress, "progress"), (self.status, "status"),
+                       (self.progress, "progress"), (self.rate, "rate"),
+                       (self.status, "status"),
                        (self.plots, "plots"), (self.network, "network"),
                        (self.settings_text, "settings"), (self.export_button, "export"),
                        (self.import_button, "import")]:
@@ -183,7 +194,8 @@ class Playground(widgets.VBox):
         super().__init__([
             widgets.HBox([self.dataset, self.noise, self.hidden]),
             widgets.HBox([self.activation, self.learning_rate]),
-            widgets.HBox([self.play, self.step_button, self.reset_button, self.progress]),
+            widgets.HBox([self.play, self.step_button, self.reset_button, self.progress,
+                          self.rate]),
             self.status,
             widgets.HBox([self.plots]),
             self.network,
@@ -272,7 +284,8 @@ class Playground(widgets.VBox):
         self.epoch = 0
         self.train_history: list[float] = []
         self.test_history: list[float] = []
-        self.progress.value = 0
+        self.epochs_per_second = None
+        self.show_progress()
         self.refresh()
 
     def losses(self) -> tuple[float, float]:
@@ -286,17 +299,31 @@ class Playground(widgets.VBox):
         return sum((self.model.predict(x) > 0.5) == (y > 0.5) for x, y in data) / len(data)
 
     # -- training -----------------------------------------------------------------------
+    def show_progress(self, training: bool = False) -> None:
+        """The bar and the readout: epochs done of ``max_epochs``, and epochs per second."""
+        self.progress.value = min(self.epoch, self.max_epochs)
+        rate = "" if self.epochs_per_second is None else \
+            f" · {self.epochs_per_second:.1f} epochs/s"
+        state = " · training" if training else \
+            " · done" if self.epoch >= self.max_epochs else ""
+        self.rate.value = f"{self.epoch} / {self.max_epochs} epochs{rate}{state}"
+
     def train(self, epochs: int) -> None:
-        """Train ``epochs`` epochs, updating the progress bar after each, then redraw."""
-        self.progress.max = max(1, epochs)
-        self.progress.value = 0
+        """Train ``epochs`` epochs, moving the bar after each, then redraw.
+
+        The epochs per second shown are measured over this call: training, the
+        losses after each epoch and the final redraw, as the user waits for them.
+        """
+        start = time.perf_counter()
+        first = self.epoch
 
         def tick(done: int, _mean: float) -> bool:
-            self.progress.value = done
             train, test = self.losses()
             self.train_history.append(train)
             self.test_history.append(test)
             self.epoch += 1
+            self.epochs_per_second = done / max(time.perf_counter() - start, 1e-9)
+            self.show_progress(training=True)
             self.status.value = self._status_text("training")
             return True
 
@@ -309,6 +336,10 @@ class Playground(widgets.VBox):
             self.status.value = f'<span class="tp-error">{err}</span>'
             return
         self.refresh()
+        self.train_seconds = time.perf_counter() - start
+        if self.epoch > first:
+            self.epochs_per_second = (self.epoch - first) / max(self.train_seconds, 1e-9)
+        self.show_progress()
 
     def step(self) -> None:
         """One epoch."""
@@ -320,7 +351,7 @@ class Playground(widgets.VBox):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (plain Python): one frame, then stop
-            self.train(self.frame_epochs)
+            self.train(self._frame())
             self.play.value = False
             return
         if self._task is None or self._task.done():
@@ -328,9 +359,13 @@ class Playground(widgets.VBox):
 
     async def _run(self) -> None:
         while self.play.value and self.epoch < self.max_epochs:
-            self.train(self.frame_epochs)
+            self.train(self._frame())
             await asyncio.sleep(0.02)  # let the kernel handle widget messages (pause)
         self.play.value = False
+
+    def _frame(self) -> int:
+        """Epochs for the next frame of play: never past ``max_epochs``."""
+        return max(0, min(self.frame_epochs, self.max_epochs - self.epoch))
 
     def pause(self) -> None:
         if self.play.value:
