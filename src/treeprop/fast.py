@@ -678,6 +678,7 @@ class CompiledProgram:
         ns = self.ns
         ns["SLOW_PREDICT"], ns["SLOW_BACKWARD"] = self.careful_predict, self.careful_backward
         ns["SEED"] = lambda d: backward_seed(self.plan, self.model.label(), d)
+        ns["GRADS"] = LastGradients(ns.get("user_gradients"))
         self.predict = ns["user_predict"]
         self.backward = ns["user_backward"]
         for node in self.plan.nodes:
@@ -1005,6 +1006,9 @@ class _UserPath:
                        probe).funcs(first=first)
         self.carried = sorted(j for j in probe.need_v if f"s{j}_0" not in self.fwd.have)
         self.listed = sorted(j for j in probe.need_v if f"s{j}_0" in self.fwd.have)
+        #: may the SGD step leave its gradients to be worked out when read? Only if the
+        #: pass reads nothing but LEFT and D: list values in V change with the next predict
+        self.lazy = not self.listed
 
     def _leaf_names(self) -> list[str]:
         """What predict leaves backward: the parameters' tuple, the inputs, the values."""
@@ -1034,7 +1038,17 @@ class _UserPath:
             lines += [f"    {line}" if line else line for line in rest.split("\n")]
         lines += ["    return user_predict, user_backward",
                   "user_predict, user_backward = user_functions()"]
-        return ["\n".join(lines)]
+        return ["\n".join(lines)] + ([self._gradients()] if self.lazy else [])
+
+    def _gradients(self) -> str:
+        """``user_gradients(LEFT, D)``: every node's gradient, for :class:`LastGradients`.
+
+        The same pass as ``user_backward(update=False)``, from the leaf values
+        that step used, so it gives the very numbers the step computed.
+        """
+        step, grads = self._pass(update=False)
+        step.line(f"return ({', '.join(grads)},)")
+        return step.render("user_gradients", "LEFT, D")
 
     def _entry(self) -> str:
         """``user_backward``: the seed's check, then the pass or the careful path."""
@@ -1109,7 +1123,8 @@ class _UserPath:
         body.line("LAST[0] = CLOCK[0]")
         return body.render("user_predict", "X", "list(out)" if plan.vector else "out")
 
-    def _backward(self, update: bool, failed: str) -> Body:
+    def _pass(self, update: bool) -> tuple[Func, list[str]]:
+        """One backward pass from ``LEFT`` and ``D``, and each node's gradient's name."""
         plan = self.plan
         opts = Options(chunk=self.opts.chunk, update=update, inline=True, on_nodes=True,
                        rate_locals=True)
@@ -1128,27 +1143,40 @@ class _UserPath:
             step.line(f"{''.join(f'r{k}, ' for k in range(len(plan.params)))}= RATES")
         writer = BackwardWriter(plan, opts, self.shared)
         writer.funcs(first=step)
-        body = Body()
-        with body.block("try:"):
-            body.extend(step)
-            params = [j for j, k in enumerate(plan.kinds) if k == "param"]
-            if update and params:
-                # one sum is NaN or infinite if any new value is (or, harmlessly, if
-                # the sum overflows: then the careful path redoes the step)
-                body.line(f"chk = {' + '.join(f'q{plan.pos[j]}' for j in params)}")
-                body.line("if chk - chk != 0.0: raise ArithmeticError")
-        with body.block("except (ArithmeticError, ValueError, TypeError):"):
-            body.line(failed)  # nothing was written yet: the careful path redoes it
-        if update:
-            body.line("CLOCK[0] += 1")
         grads = []
         for j in range(len(plan.nodes)):
             if j == plan.root or j in plan.vector_chain:
                 grads.append("list(D)" if plan.vector else "D")
             else:  # the public pass gives every other node its gradient
                 grads.append(writer.alias.get(j) or (f"g{j}" if f"g{j}" in step.have else "0.0"))
-        # every node's gradient at once: node.gradient reads them (the gradient property, in ops)
-        body.line(f"STAMP[2] = ({', '.join(grads)},)")
+        return step, grads
+
+    def _backward(self, update: bool, failed: str) -> Body:
+        plan = self.plan
+        step, grads = self._pass(update)
+        body = Body()
+        with body.block("try:"):
+            body.extend(step)
+            params = [j for j, k in enumerate(plan.kinds) if k == "param"]
+            if update and params:
+                # the new values as one tuple (the next predict starts from it), and
+                # its sum, NaN or infinite if any new value is (or, harmlessly, if the
+                # sum overflows: then the careful path redoes the step); sum() of a
+                # tuple of floats is a C loop, cheaper than one + per parameter
+                body.line(f"QS = ({''.join(f'q{k}, ' for k in range(len(plan.params)))})")
+                body.line("chk = sum(QS)")
+                body.line("if chk - chk != 0.0: raise ArithmeticError")
+        with body.block("except (ArithmeticError, ValueError, TypeError):"):
+            body.line(failed)  # nothing was written yet: the careful path redoes it
+        if update:
+            body.line("CLOCK[0] += 1")
+        if update and self.lazy:
+            # every node's gradient, worked out only when one is read (see LastGradients):
+            # the step itself needed them only in local variables
+            body.line("GRADS.pending = (LEFT, D)")
+            body.line("STAMP[2] = GRADS")
+        else:  # every node's gradient at once: node.gradient reads them (ops)
+            body.line(f"STAMP[2] = ({', '.join(grads)},)")
         body.line("STAMP[1] = CLOCK[0]")
         body.line("STAMP[0] = WRITES[0] = WRITES[0] + 1")
         if update:
@@ -1158,9 +1186,35 @@ class _UserPath:
                 # step does not make them stale, as after the recursive engine's update
                 body.line(f"N{j}._value = q{k}")
             if params:  # the next predict takes them from here (see _predict)
-                body.line(f"KEPT = ({''.join(f'q{k}, ' for k in range(len(plan.params)))})")
+                body.line("KEPT = QS")
                 body.line("KEPT_AT = CLOCK[0]")
         return body
+
+
+class LastGradients:
+    """Every node's gradient from the user path's last SGD step, worked out when read.
+
+    The step needs its gradients only in local variables; handing all of them
+    to the nodes as a tuple cost more than a tenth of a per-sample step on the
+    moons MLP. So the step keeps what it started from (``pending``: the leaf
+    values it used and its seed, both immutable), and the first read of any
+    node's gradient runs ``user_gradients`` on them: the same pass, so the same
+    numbers, and it cannot fail where the step did not.
+    """
+
+    __slots__ = ("compute", "pending", "values")
+
+    def __init__(self, compute: Callable[..., tuple[Any, ...]] | None) -> None:
+        self.compute = compute
+        self.pending: tuple[Any, Any] | None = None
+        self.values: tuple[Any, ...] = ()
+
+    def __getitem__(self, j: int) -> Any:
+        if self.pending is not None:
+            assert self.compute is not None  # only a lazy user path sets pending
+            self.values = self.compute(*self.pending)
+            self.pending = None
+        return self.values[j]
 
 
 @register("compiled")
