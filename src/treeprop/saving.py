@@ -79,18 +79,16 @@ def _encode(v: Any, index: dict[int, int]) -> Any:
 
 
 def from_dict(data: Any) -> NeuralNetNode:
-    """Rebuild a model from :func:`to_dict` data, checking everything."""
+    """Rebuild a model from :func:`to_dict` data, checking everything.
+
+    Four steps, each refusing what it cannot trust: the header, the nodes in
+    file order (each from earlier ones only, so no cycle can be built), the
+    root, and the macros' record of the nodes they made.
+    """
     entries = _check_header(data)
-    classes = _classes()
-    built: list[NeuralNetNode] = []
-    for i, entry in enumerate(entries):
-        built.append(_build_node(i, entry, built, classes))
-    root = data.get("root")
-    if not isinstance(root, int) or isinstance(root, bool) or not 0 <= root < len(built):
-        raise ModelFileError(f"bad root index {root!r}")
-    for node in built:
-        if isinstance(node, Macro):
-            tag_members(node)
+    built = _build_nodes(entries, _classes())
+    root = _check_root(data.get("root"), len(built))
+    _tag_macros(built)
     return built[root]
 
 
@@ -105,6 +103,32 @@ def _check_header(data: Any) -> list[Any]:
     if not isinstance(entries, list) or not entries:
         raise ModelFileError("the model file lists no nodes")
     return entries
+
+
+def _build_nodes(entries: list[Any], classes: dict[str, type]) -> list[NeuralNetNode]:
+    """Every node of the file, in its order: node ``i`` may use nodes before it only."""
+    built: list[NeuralNetNode] = []
+    for i, entry in enumerate(entries):
+        built.append(_build_node(i, entry, built, classes))
+    return built
+
+
+def _check_root(root: Any, count: int) -> int:
+    """The root's index, if it names one of the ``count`` nodes."""
+    if not _is_index(root) or not 0 <= root < count:
+        raise ModelFileError(f"bad root index {root!r}")
+    return root  # type: ignore[no-any-return]
+
+
+def _tag_macros(built: list[NeuralNetNode]) -> None:
+    """Each macro records itself in the nodes it made (the file does not say)."""
+    for node in built:
+        if isinstance(node, Macro):
+            tag_members(node)
+
+
+def _is_index(k: Any) -> bool:
+    return isinstance(k, int) and not isinstance(k, bool)
 
 
 def _build_node(i: int, entry: Any, built: list[NeuralNetNode],
@@ -123,16 +147,12 @@ def _build_node(i: int, entry: Any, built: list[NeuralNetNode],
         _set_leaf_value(i, node, entry.get("value"))
     _set_fields(i, node, cls, entry.get("fields", {}), built, classes)
     _check_settings(node, i)
-    if not hasattr(node, "inputs"):
-        node.inputs = None
     return node
 
 
 def _check_children(i: int, cls: type, kids: Any) -> list[int]:
     """Children as indices of earlier nodes, as many as the class takes."""
-    if not isinstance(kids, list) or any(
-        not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < i for k in kids
-    ):
+    if not isinstance(kids, list) or any(not _is_index(k) or not 0 <= k < i for k in kids):
         raise ModelFileError(f"node {i} has bad children {kids!r}: each must be an "
                              "earlier node's index")
     want = 0 if issubclass(cls, Leaf) else getattr(cls, "arity", None)
@@ -146,7 +166,7 @@ def _set_leaf_value(i: int, node: Any, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or not math.isfinite(value):
         raise ModelFileError(f"node {i} has a bad value {value!r}")
-    node._value, node._valid, node._cached, node._changed_tick = float(value), True, True, 0
+    node._value, node._changed_tick = float(value), 0  # tick 0: older than any change
 
 
 def _set_fields(i: int, node: Any, cls: type, fields: Any, built: list[NeuralNetNode],
@@ -185,23 +205,30 @@ def _check_settings(node: NeuralNetNode, i: int) -> None:
 
 
 def _decode(v: Any, built: list[NeuralNetNode], classes: dict[str, type], i: int) -> Any:
+    """A field's value from the file: a number, text, a list, or a reference."""
     if isinstance(v, float) and not math.isfinite(v):
         raise ModelFileError(f"node {i} has a field that is not a finite number: {v!r}")
     if isinstance(v, list):
         return [_decode(x, built, classes, i) for x in v]
     if isinstance(v, dict):
-        if "node" in v:
-            return _ref(v["node"], built, i)
-        if "nodes" in v and isinstance(v["nodes"], list):
-            return [_ref(k, built, i) for k in v["nodes"]]
-        if "class" in v and v["class"] in classes:
-            return classes[v["class"]]
-        raise ModelFileError(f"node {i} has a field it cannot read: {v!r}")
+        return _decode_reference(v, built, classes, i)
     return v
 
 
+def _decode_reference(v: dict[str, Any], built: list[NeuralNetNode],
+                      classes: dict[str, type], i: int) -> Any:
+    """``{"node": k}``, ``{"nodes": [...]}`` (earlier nodes) or ``{"class": name}`` (known)."""
+    if "node" in v:
+        return _ref(v["node"], built, i)
+    if "nodes" in v and isinstance(v["nodes"], list):
+        return [_ref(k, built, i) for k in v["nodes"]]
+    if "class" in v and v["class"] in classes:
+        return classes[v["class"]]
+    raise ModelFileError(f"node {i} has a field it cannot read: {v!r}")
+
+
 def _ref(k: Any, built: list[NeuralNetNode], i: int) -> NeuralNetNode:
-    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < len(built):
+    if not _is_index(k) or not 0 <= k < len(built):
         raise ModelFileError(f"node {i} refers to node {k!r}, which is not before it")
     return built[k]
 
