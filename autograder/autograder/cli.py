@@ -13,17 +13,20 @@ from .course import Course, generate_student_versions
 
 
 def _course(args: argparse.Namespace) -> Course:
-    """The course: ``--source`` if given, else the course's own ``source/`` folder (as
-    nbgrader lays a course out), else treeprop's ``notebooks/``."""
-    kwargs = {"root": Path(args.course)}
-    if args.source:
-        kwargs["source"] = Path(args.source)
-    elif (Path(args.course) / "source").is_dir():
-        kwargs["source"] = Path(args.course) / "source"
+    """The course: ``--source`` if given, else the course config's ``source_directory``,
+    else the course's own ``source/`` folder (as nbgrader lays a course out), else
+    treeprop's ``notebooks/``; the course's ``nbgrader_config.py`` is honoured."""
+    from .course import CourseConfigError
+
+    kwargs = {}
     allowed = getattr(args, "allow", None)
     if allowed:
         kwargs["allowed_files"] = list(allowed)
-    return Course(db_url=args.db_url, **kwargs)
+    try:
+        return Course.open(Path(args.course), Path(args.source) if args.source else None,
+                           args.db_url, **kwargs)
+    except CourseConfigError as error:
+        raise SystemExit(f"cannot use the course: {error}") from error
 
 
 def cmd_students(args: argparse.Namespace) -> int:
@@ -53,6 +56,17 @@ package they build on (`src/treeprop`) and `environment.yml`.
 """
 
 
+OTHER_README = """# {course}: the student pack
+
+One folder per assignment, each with its notebooks and files:
+
+{assignments}
+
+Open the notebooks in Jupyter, answer where the notebook asks you to, run the tests,
+and hand in the notebooks as your course asks (keep their names).
+"""
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     import zipfile
 
@@ -62,7 +76,12 @@ def cmd_release(args: argparse.Namespace) -> int:
     ids = course.assignments()
     if not args.skip_students:
         generate_student_versions(course, ids)
-    pack = Path(args.pack) if args.pack else course.root.parent / "treeprop-student-pack.zip"
+    # treeprop's own course ships its package and environment; another course ships its
+    # student versions only, as nbgrader releases them (one folder per assignment)
+    own = course.source == (REPO / "notebooks").resolve()
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", course.course_id or "course")
+    top = "treeprop-course" if own else f"{name}-course"
+    pack = Path(args.pack) if args.pack else course.root.parent / f"{name}-student-pack.zip"
     pack.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(pack, "w", zipfile.ZIP_DEFLATED) as zf:
         for assignment in ids:
@@ -70,17 +89,21 @@ def cmd_release(args: argparse.Namespace) -> int:
                 hidden = any(part.startswith(".") or part == "__pycache__"
                              for part in path.relative_to(course.release).parts)
                 if path.is_file() and not hidden and not path.is_symlink():
-                    zf.write(path, f"treeprop-course/notebooks/{assignment}/"
-                             f"{path.relative_to(course.release / assignment)}")
-        for path in sorted((REPO / "src" / "treeprop").rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                zf.write(path, f"treeprop-course/{path.relative_to(REPO)}")
-        for name in ("environment.yml", "pyproject.toml", "LICENSE"):
-            if (REPO / name).exists():
-                zf.write(REPO / name, f"treeprop-course/{name}")
-        for path in extra_files(course.source):
-            zf.write(path, f"treeprop-course/notebooks/{path.relative_to(course.source)}")
-        zf.writestr("treeprop-course/README.md", STUDENT_README)
+                    where = f"{top}/notebooks/{assignment}" if own else f"{top}/{assignment}"
+                    zf.write(path, f"{where}/{path.relative_to(course.release / assignment)}")
+        if not own:
+            zf.writestr(f"{top}/README.md", OTHER_README.format(
+                course=course.course_id, assignments="\n".join(f"- `{a}/`" for a in ids)))
+        else:
+            for path in sorted((REPO / "src" / "treeprop").rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    zf.write(path, f"{top}/{path.relative_to(REPO)}")
+            for item in ("environment.yml", "pyproject.toml", "LICENSE"):
+                if (REPO / item).exists():
+                    zf.write(REPO / item, f"{top}/{item}")
+            for path in extra_files(course.source):
+                zf.write(path, f"{top}/notebooks/{path.relative_to(course.source)}")
+            zf.writestr(f"{top}/README.md", STUDENT_README)
     print(f"released {len(ids)} assignments to {course.release}; student pack: {pack}")
     return 0
 
@@ -127,10 +150,14 @@ def cmd_lab_copy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _limits(args: argparse.Namespace):
+def _limits(args: argparse.Namespace, course: Course | None = None):
+    """Limits of this run: the command line, else the course's cell timeout, else ours."""
     from .sandbox import Limits
 
     limits = Limits()
+    timeout = course.cell_timeout() if course is not None else None
+    if timeout:
+        limits.cell_seconds = timeout
     for name in ("cell_seconds", "notebook_seconds"):
         value = getattr(args, name, None)
         if value:
@@ -152,7 +179,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .sandbox import cgroup_support
 
     print(cgroup_support(), file=sys.stderr)
-    coordinator = Coordinator(course, workers=args.workers, limits=_limits(args),
+    coordinator = Coordinator(course, workers=args.workers, limits=_limits(args, course),
                               progress=not args.no_progress)
     from .dask_executor import prepare_cluster_run  # GRADER_SCHEDULER: reach it first
 
@@ -408,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_students)
     p = sub.add_parser("release", help="student versions and the student pack zip")
     p.add_argument("--pack", default=None,
-                   help="the zip (default: treeprop-student-pack.zip next to the course)")
+                   help="the zip (default: <course id>-student-pack.zip next to the course)")
     p.add_argument("--skip-students", action="store_true",
                    help="student versions are fresh already (make students ran)")
     p.set_defaults(func=cmd_release)

@@ -28,11 +28,24 @@ from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text, se
 from . import offline_math
 from .course import Course, generate_student_versions
 from .executors import make_executor
-from .rubric import drop_pending_notes, drop_rubrics, insert_rubrics, mark_pending
+from .rubric import (
+    drop_pending_notes,
+    drop_rubrics,
+    insert_rubrics,
+    mark_pending,
+    restore_tasks,
+    strip_mark_schemes,
+)
 from .sandbox import Limits
 from .staging import printable, read_bytes
 from .staging import submission_checksum as safe_checksum
-from .worker import GradeJob, GradeResult, grade_submission, submission_checksum
+from .worker import (
+    GradeJob,
+    GradeResult,
+    grade_submission,
+    match_cell_ids,
+    submission_checksum,
+)
 
 _meta = MetaData()
 JOURNAL = Table(
@@ -358,16 +371,24 @@ class Coordinator:
         digest = hashlib.sha256()
         for assignment in sorted(assignments):
             digest.update(submission_checksum(self.course.source / assignment).encode())
+        # the course's settings shape the student versions (stubs, header): a new template
+        digest.update(json.dumps(self.course.config(), default=repr, sort_keys=True).encode())
+        for name in ("header", "footer"):
+            value = self.course.config().IncludeHeaderFooter.get(name)
+            if isinstance(value, str) and Path(value).is_file():
+                digest.update(Path(value).read_bytes())
         folder = self.course.root / ".grading" / f"template-{digest.hexdigest()[:16]}"
         if (folder / "gradebook.db").exists():
             return folder
         building = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(building, ignore_errors=True)
-        private = Course(root=building, source=self.course.source)
+        private = self.course.private(building)
         generate_student_versions(private, sorted(assignments))
+        ignored = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__",
+                                         *self.course.ignore())
         for assignment in assignments:
             shutil.copytree(self.course.source / assignment, building / "source" / assignment,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+                            ignore=ignored)
         shutil.rmtree(building / "release", ignore_errors=True)
         building.rename(folder)
         folder.chmod(0o700)
@@ -438,7 +459,7 @@ class Coordinator:
                     student=student, assignment=folder.name, submission=str(folder),
                     template=str(template), notebooks=self.course.notebooks_of(folder.name),
                     checksum=safe_checksum(folder, self.limits), timestamp=timestamp,
-                    limits=self.limits.to_dict()))
+                    limits=self.limits.to_dict(), settings=self.course.grading_settings()))
             except Exception as error:  # never one folder for the whole batch
                 self.refused.append((f"{student}/{folder.name}",
                                      f"could not be read ({type(error).__name__}: "
@@ -484,6 +505,7 @@ class Coordinator:
                     nb = read_notebook_leniently(entry["autograded"])
                     clean_outputs(nb, master_sources_of(self.course, result.assignment, name))
                     strip_hidden_tests(nb)
+                    match_cell_ids(nb)
                 except Exception as error:
                     nb = None
                     result.messages.append(f"{name}: the graded notebook could not be "
@@ -498,6 +520,7 @@ class Coordinator:
                 target.unlink()
         if result.timestamp:
             (folder / "timestamp.txt").write_text(result.timestamp)
+        self._copy_files(result, folder)
 
         from nbgrader.api import MissingEntry
 
@@ -526,6 +549,13 @@ class Coordinator:
                     else:
                         grade.auto_score = g["score"]
                         grade.needs_manual_grade = (name, grade_id) in flagged
+                for grade_id, text in (entry.get("comments") or {}).items():
+                    try:  # nbgrader's own comments ("No response."), like its autograde
+                        comment = gb.find_comment(grade_id, name, result.assignment,
+                                                  result.student)
+                    except MissingEntry:
+                        continue
+                    comment.auto_comment = printable(text, 2000) if text else None
             summary = json.dumps({"flags": _bounded(result.flags()),
                                   "review": _bounded(result.review()),
                                   "messages": _bounded(result.all_messages()),
@@ -542,6 +572,28 @@ class Coordinator:
             else:
                 gb.db.execute(JOURNAL.update().where(key).values(**row))
             gb.db.commit()
+
+    def _copy_files(self, result: GradeResult, folder: Path) -> None:
+        """The assignment's other files next to the graded notebooks, as nbgrader's
+        autograde leaves them (feedback then copies them on): the student's files the
+        course allows, then the master's own files over them (never the ignored ones).
+        Other student files stay out, as they stayed out of the kernel."""
+        from .staging import never_staged, scan
+
+        if self.limits.allowed_files:
+            submitted = self.course.submitted / result.student / result.assignment
+            for rel in scan(submitted, self.limits).files:
+                if rel.endswith(".ipynb") or rel == "timestamp.txt" or never_staged(rel) \
+                        or not _matches_any(rel, self.limits.allowed_files):
+                    continue
+                try:
+                    data = read_bytes(submitted / rel, self.limits.submission_file_bytes)
+                except OSError:
+                    continue
+                _write_file(folder / rel, data)
+        for rel in master_files(self.course, result.assignment):
+            _write_file(folder / rel, (self.course.source / result.assignment / rel)
+                        .read_bytes())
 
     def _record_failure(self, job: GradeJob, reason: str) -> None:
         """Journal a submission that could not be recorded (status 'error': retried)."""
@@ -602,6 +654,36 @@ class Coordinator:
             if bar is not None:
                 bar.close()
         return summary
+
+
+def master_files(course: Course, assignment: str) -> list[str]:
+    """The master folder's files other than notebooks, less the course's ignore list."""
+    from nbgrader.utils import is_ignored
+
+    base = course.source / assignment
+    ignore = course.ignore() + ["*.ipynb"]
+    found = []
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base)
+        if path.is_file() and not path.is_symlink() and not any(
+                is_ignored(str(base.joinpath(*rel.parts[:i + 1])), ignore)
+                for i in range(len(rel.parts))):
+            found.append(rel.as_posix())
+    return found
+
+
+def _matches_any(rel: str, patterns) -> bool:
+    import fnmatch
+
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _write_file(dest: Path, data: bytes) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.is_symlink():
+        dest.unlink()
+    dest.write_bytes(data)
 
 
 def _bounded(items: list, count: int = 60, size: int = 600) -> list[str]:
@@ -718,9 +800,11 @@ def generate_feedback(course: Course, problems: list[str] | None = None,
                     clean_outputs(nb, master_sources_of(course, folder.name, nb_path.stem))
                     strip_hidden_tests(nb)
                     drop_rubrics(nb)  # the grader's rubric never reaches the student
+                    strip_mark_schemes(nb)  # nor do the tasks' mark schemes
                     pending = pending_grades(course, student_dir.name, folder.name,
                                              nb_path.stem)
                     counts["pending"] += mark_pending(nb, pending)
+                    match_cell_ids(nb)
                     with warnings.catch_warnings():  # always: nbgrader reads it strictly
                         warnings.simplefilter("ignore")
                         nbformat.write(nb, nb_path)
@@ -759,6 +843,8 @@ def restore_rubrics(course: Course, assignment: str, notebooks: list[Path]) -> N
             master = None
         if master is not None:
             insert_rubrics(nb, master)
+            restore_tasks(nb, master)
+        match_cell_ids(nb)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nbformat.write(nb, nb_path)

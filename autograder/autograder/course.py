@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -42,42 +43,123 @@ def normalise_db_url(url: str) -> str:
     return url
 
 
+# The formgrader writes a config of our own settings into a course that has none; it is
+# ours, not the instructor's (see autograder.formgrade.MARKER).
+GENERATED_MARKER = "# Written by `python -m autograder formgrade`"
+# What a course's own nbgrader_config.py may not decide: where this run puts things.
+DECIDED_HERE = {"CourseDirectory": ("root", "source_directory", "db_url")}
+STEP_FOLDERS = {"release": "release_directory", "submitted": "submitted_directory",
+                "autograded": "autograded_directory", "feedback": "feedback_directory"}
+
+
+class CourseConfigError(RuntimeError):
+    """The course's ``nbgrader_config.py`` cannot be read; said with the file's name."""
+
+
+def load_course_settings(root: Path) -> tuple[Config, Path | None]:
+    """The course's own ``<root>/nbgrader_config.py`` as nbgrader would load it (traitlets).
+
+    Returns an empty config when the course has none (or only the one the formgrader
+    wrote from our settings). A file that fails to load stops the command with its error,
+    never a silent grading with other settings.
+    """
+    from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+    path = Path(root) / "nbgrader_config.py"
+    if not path.is_file():
+        return Config(), None
+    try:
+        if path.read_text(errors="replace").startswith(GENERATED_MARKER):
+            return Config(), None
+        loader = PyFileConfigLoader(path.name, path=str(path.parent))
+        return loader.load_config(), path
+    except ConfigFileNotFound:
+        return Config(), None
+    except Exception as error:  # a syntax or run-time error in the instructor's file
+        raise CourseConfigError(f"{path} could not be loaded: {type(error).__name__}: "
+                                f"{error}") from error
+
+
 @dataclass
 class Course:
-    """An nbgrader course directory (``root``) fed from a source folder of masters."""
+    """An nbgrader course directory (``root``) fed from a source folder of masters.
+
+    The course's own ``nbgrader_config.py`` (in ``root``) is loaded as nbgrader loads it;
+    its settings (course id, stubs, header and footer, ignore list, cell timeout, any
+    other nbgrader option) win over treeprop's, which are only the defaults. Where the
+    course lives (root, source, gradebook) is decided by the command line first.
+    """
 
     root: Path = field(default_factory=lambda: REPO / "build" / "course")
     source: Path = field(default_factory=lambda: REPO / "notebooks")
     db_url: str | None = None
-    course_id: str = "treeprop"
+    course_id: str | None = None  # None: the course config's, else "treeprop"
     # files a student may hand in besides the notebooks that reach the kernel (fnmatch
     # patterns on the relative path or the name, e.g. "*.csv"); everything else is kept
     # from the kernel and named in the review (see autograder.staging)
     allowed_files: list[str] = field(default_factory=list)
+    # the course's own nbgrader settings (None: loaded from root/nbgrader_config.py)
+    settings: Config | None = None
+    settings_file: Path | None = None
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
         self.source = Path(self.source).resolve()
+        if self.settings is None:
+            self.settings, self.settings_file = load_course_settings(self.root)
+        directory = self.settings.get("CourseDirectory", {})
+        if not self.course_id:
+            self.course_id = str(directory.get("course_id") or "treeprop")
+        if not self.db_url and directory.get("db_url"):
+            self.db_url = str(directory["db_url"])
         if not self.db_url:
             self.db_url = "sqlite:///" + str(self.root / "gradebook.db")
         self.db_url = normalise_db_url(self.db_url)
 
+    @classmethod
+    def open(cls, root: Path, source: Path | None = None, db_url: str | None = None,
+             **kwargs) -> Course:
+        """The course at ``root``: masters from ``source``, else the course config's
+        ``source_directory``, else ``root/source`` (nbgrader's layout), else treeprop's."""
+        settings, settings_file = load_course_settings(Path(root))
+        if source is None:
+            configured = settings.get("CourseDirectory", {}).get("source_directory")
+            if configured:
+                source = Path(root) / configured  # absolute paths stay as they are
+            elif (Path(root) / "source").is_dir():
+                source = Path(root) / "source"
+        if source is not None:
+            kwargs["source"] = Path(source)
+        return cls(root=Path(root), db_url=db_url, settings=settings,
+                   settings_file=settings_file, **kwargs)
+
+    def private(self, root: Path) -> Course:
+        """The same course (masters, settings) in another folder with its own gradebook."""
+        import dataclasses
+
+        return dataclasses.replace(self, root=Path(root), db_url="sqlite:///" + str(
+            Path(root).resolve() / "gradebook.db"))
+
     # -- folders ---------------------------------------------------------------------------
+    def _step(self, name: str) -> Path:
+        configured = self.settings.get("CourseDirectory", {}).get(STEP_FOLDERS[name])
+        return self.root / str(configured or name)
+
     @property
     def release(self) -> Path:
-        return self.root / "release"
+        return self._step("release")
 
     @property
     def submitted(self) -> Path:
-        return self.root / "submitted"
+        return self._step("submitted")
 
     @property
     def autograded(self) -> Path:
-        return self.root / "autograded"
+        return self._step("autograded")
 
     @property
     def feedback(self) -> Path:
-        return self.root / "feedback"
+        return self._step("feedback")
 
     def assignments(self) -> list[str]:
         return assignment_ids(self.source)
@@ -87,18 +169,54 @@ class Course:
         folder = self.source / assignment
         return sorted(p.stem for p in folder.glob("*.ipynb"))
 
+    # -- the course's settings -----------------------------------------------------------------
+    def ignore(self) -> list[str]:
+        """Patterns nbgrader leaves out of releases and copies (the course's, else ours)."""
+        return list(self.config().CourseDirectory.ignore)
+
+    def cell_timeout(self) -> float | None:
+        """The course's time limit per cell (``Execute.timeout`` or
+        ``ExecutePreprocessor.timeout``), or None when it sets none (or no limit)."""
+        for section in ("Execute", "ExecutePreprocessor"):
+            value = self.settings.get(section, {}).get("timeout")
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                return float(value)
+        return None
+
+    def grading_settings(self) -> dict:
+        """The course's settings a worker needs to autograde like nbgrader, as plain data
+        (a job carries them to another process or machine): section -> name -> value."""
+        import json
+
+        wanted = {"CourseDirectory": ("course_id", "ignore"),
+                  "Autograde": ("exclude_overwriting",),
+                  "OverwriteCells": None, "LimitOutput": None, "IgnorePattern": None,
+                  "AssignLatePenalties": None, "LateSubmissionPlugin": None}
+        config = self.config()
+        out: dict = {}
+        for section, names in wanted.items():
+            values = config.get(section, {})
+            for name in names or list(values):
+                if name not in values:
+                    continue
+                value = values[name]
+                try:
+                    json.dumps(value)
+                except TypeError:
+                    continue  # a class or function: cannot travel as data
+                out.setdefault(section, {})[name] = value
+        return out
+
     # -- nbgrader configuration ----------------------------------------------------------------
     def config(self, **overrides: object) -> Config:
-        """The course's nbgrader configuration (the same as ``nbgrader_config.py``)."""
+        """The course's nbgrader configuration: treeprop's defaults, then the course's own
+        ``nbgrader_config.py``, then where this run keeps things (root, source, gradebook)."""
         c = Config()
         c.CourseDirectory.course_id = self.course_id
-        c.CourseDirectory.root = str(self.root)
-        c.CourseDirectory.source_directory = str(self.source)
         c.CourseDirectory.release_directory = "release"
         c.CourseDirectory.submitted_directory = "submitted"
         c.CourseDirectory.autograded_directory = "autograded"
         c.CourseDirectory.feedback_directory = "feedback"
-        c.CourseDirectory.db_url = self.db_url
         c.CourseDirectory.ignore = [
             ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store",
         ]
@@ -110,6 +228,21 @@ class Course:
         c.OverwriteCells.add_missing_cells = True
         c.Autograde.create_student = True
         c.Exchange.root = str(self.root / "exchange")
+        own = copy.deepcopy(self.settings)
+        for section, names in DECIDED_HERE.items():
+            for name in names:
+                own.get(section, {}).pop(name, None)
+        c.merge(own)
+        c.CourseDirectory.course_id = self.course_id
+        c.CourseDirectory.root = str(self.root)
+        c.CourseDirectory.source_directory = str(self.source)
+        c.CourseDirectory.db_url = self.db_url
+        # nbgrader opens them from the folder it runs in: the course config's folder
+        base = self.settings_file.parent if self.settings_file else self.root
+        for name in ("header", "footer"):
+            value = own.get("IncludeHeaderFooter", {}).get(name)
+            if isinstance(value, str) and value and not os.path.isabs(value):
+                setattr(c.IncludeHeaderFooter, name, str(Path(base).resolve() / value))
         for key, value in overrides.items():
             section, name = key.split(".")
             setattr(getattr(c, section), name, value)

@@ -15,12 +15,14 @@ from nbformat.v4 import new_markdown_cell
 ROLE = "rubric"
 PENDING_ROLE = "pending"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+SCHEME_BEGIN, SCHEME_END = "=== BEGIN MARK SCHEME ===", "=== END MARK SCHEME ==="
 NO_ANSWER = "*(The master holds no model answer: grade by the question's criteria.)*"
 
 
 def is_manual(cell) -> bool:
+    """A hand-graded answer, or an nbgrader task (graded by hand, points of its own)."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and bool(meta.get("solution"))
+    return bool(meta.get("grade")) and bool(meta.get("solution")) or bool(meta.get("task"))
 
 
 def is_rubric(cell) -> bool:
@@ -29,7 +31,11 @@ def is_rubric(cell) -> bool:
 
 
 def model_answer(source: str) -> str:
-    """The master's answer to a hand-graded question (its markers removed), or ''."""
+    """The master's answer to a hand-graded question (its markers removed), or ''; for a
+    task, the mark scheme nbgrader removes from the student version."""
+    if SCHEME_BEGIN in source:
+        scheme = source.split(SCHEME_BEGIN, 1)[1].split(SCHEME_END, 1)[0]
+        return scheme.strip()
     lines = [line for line in source.splitlines() if line.strip() not in (BEGIN, END)]
     text = "\n".join(lines).strip()
     return "" if text in ("", "YOUR ANSWER HERE") else text
@@ -99,3 +105,34 @@ def mark_pending(nb, pending: set[str]) -> int:
 
 def drop_pending_notes(nb) -> None:
     nb.cells = [c for c in nb.cells if not is_pending_note(c)]
+
+
+def strip_mark_schemes(nb) -> int:
+    """Remove nbgrader's mark-scheme regions from the task cells (for the feedback; the
+    grader reads them in the formgrader's rubric cells); returns how many cells changed."""
+    changed = 0
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or SCHEME_BEGIN not in cell.source:
+            continue
+        kept, inside = [], False
+        for line in cell.source.splitlines():
+            if line.strip() == SCHEME_BEGIN:
+                inside = True
+            elif line.strip() == SCHEME_END:
+                inside = False
+            elif not inside:
+                kept.append(line)
+        cell.source = "\n".join(kept).rstrip()
+        changed += 1
+    return changed
+
+
+def restore_tasks(nb, master) -> None:
+    """Task cells back as the master has them (locked cells: the master's text, its mark
+    scheme included), after the feedback was made without the schemes."""
+    tasks = {c.metadata["nbgrader"].get("grade_id"): c.source for c in master.cells
+             if c.get("metadata", {}).get("nbgrader", {}).get("task")}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.get("metadata", {}).get("nbgrader", {}).get("task") and grade_id in tasks:
+            cell.source = tasks[grade_id]

@@ -55,6 +55,9 @@ class GradeJob:
     checksum: str = ""
     timestamp: str | None = None
     limits: dict = field(default_factory=dict)
+    # the course's own nbgrader settings autograde needs (Course.grading_settings):
+    # course id, ignore list, OverwriteCells, LimitOutput, ... as section -> name -> value
+    settings: dict = field(default_factory=dict)
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -70,8 +73,10 @@ class GradeResult:
     """What grading one submission produced (JSON-friendly: see :meth:`to_json`).
 
     ``notebooks[name]`` has ``grades`` (grade_id -> {score, max_score, needs_manual,
-    auto}), ``flags`` (faked tests: grade_id + reason), ``review`` (static findings for a
-    human), ``messages`` and ``autograded`` (the autograded notebook as JSON text, or None).
+    auto}; task cells included), ``comments`` (grade_id of a solution or task cell -> the
+    comment nbgrader wrote, e.g. "No response.", or None), ``flags`` (faked tests:
+    grade_id + reason), ``review`` (static findings for a human), ``messages`` and
+    ``autograded`` (the autograded notebook as JSON text, or None).
     ``status`` is ``graded`` or ``failed`` (the grader itself could not finish: retried on
     the next run).
     """
@@ -306,11 +311,7 @@ def sanitize_notebook(path: Path, grade_ids: set[str]) -> tuple[object | None, l
             cell.setdefault("outputs", [])
             cell.setdefault("execution_count", None)
     nb.cells = [c for i, c in enumerate(nb.cells) if i not in drop]
-    ids: set[str] = set()
-    for cell in nb.cells:  # unique cell ids (copied cells share them)
-        if not cell.get("id") or cell["id"] in ids:
-            cell["id"] = secrets.token_hex(4)
-        ids.add(cell["id"])
+    match_cell_ids(nb)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -320,6 +321,21 @@ def sanitize_notebook(path: Path, grade_ids: set[str]) -> tuple[object | None, l
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     return nb, messages
+
+
+def match_cell_ids(nb) -> None:
+    """Cell ids as the notebook's format wants them: unique ids from nbformat 4.5 on
+    (copied cells share theirs), none before (a 4.0 notebook with ids does not validate;
+    nbgrader keeps such a notebook at its own version, and so does the grader)."""
+    if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5):
+        for cell in nb.cells:
+            cell.pop("id", None)
+        return
+    ids: set[str] = set()
+    for cell in nb.cells:
+        if not cell.get("id") or cell["id"] in ids:
+            cell["id"] = secrets.token_hex(4)
+        ids.add(cell["id"])
 
 
 def _grade_ids_of(nb) -> set[str]:
@@ -375,7 +391,10 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
     from .execute import CheckTampering, InstrumentTests, SandboxExecute
 
     c = Config()
-    c.CourseDirectory.course_id = "treeprop"
+    for section, values in (job.settings or {}).items():  # the course's own settings
+        for name, value in values.items():
+            setattr(getattr(c, section), name, value)
+    c.CourseDirectory.course_id = course_id_of(job)
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = str(template / "source")
     c.CourseDirectory.db_url = "sqlite:///" + str(root / "gradebook.db")
@@ -435,6 +454,10 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
     _collect(job, result, root, masters)
 
 
+def course_id_of(job: GradeJob) -> str:
+    return str((job.settings or {}).get("CourseDirectory", {}).get("course_id") or "treeprop")
+
+
 def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -459,12 +482,13 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
                     answer_key.add((name, test))
                     entry["flags"].append({"grade_id": test, "reason": message})
             insert_rubrics(nb, master)  # for the formgrader; feedback drops them
+            match_cell_ids(nb)
             entry["autograded"] = nbformat.writes(nb)
         result.notebooks[name] = entry
     solution_ids = {name: {c.metadata["nbgrader"]["grade_id"] for c in master.cells
                            if c.metadata.get("nbgrader", {}).get("solution")}
                     for name, master in masters.items()}
-    with Gradebook("sqlite:///" + str(root / "gradebook.db"), "treeprop") as gb:
+    with Gradebook("sqlite:///" + str(root / "gradebook.db"), course_id_of(job)) as gb:
         try:
             submission = gb.find_submission(job.assignment, job.student)
         except MissingEntry:
@@ -473,14 +497,19 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
         for notebook in assignment.notebooks:
             entry = result.notebooks.setdefault(notebook.name, {
                 "grades": {}, "flags": [], "review": [], "messages": [], "autograded": None})
-            graded = {}
+            graded, comments = {}, {}
             if submission is not None:
                 try:
                     sn = gb.find_submission_notebook(notebook.name, job.assignment, job.student)
                     graded = {g.name: g for g in sn.grades}
+                    comments = {c.name: c.auto_comment for c in sn.comments}
                 except MissingEntry:
                     graded = {}
-            for cell in notebook.grade_cells:
+            entry["comments"] = {}
+            tasks = {cell.name for cell in notebook.task_cells}
+            # every graded cell: tests, hand-graded answers and task cells (their points
+            # are part of the maximum like nbgrader's)
+            for cell in [*notebook.grade_cells, *notebook.task_cells]:
                 grade = graded.get(cell.name)
                 score, needs_manual = 0.0, False
                 if grade is not None and entry["autograded"] is not None:
@@ -494,5 +523,9 @@ def _collect(job: GradeJob, result: GradeResult, root: Path, masters: dict) -> N
                     "score": score,
                     "max_score": float(cell.max_score or 0),
                     "needs_manual": needs_manual,
-                    "auto": cell.name not in solution_ids.get(notebook.name, set()),
+                    "auto": cell.name not in solution_ids.get(notebook.name, set())
+                    and cell.name not in tasks,
                 }
+            if entry["autograded"] is not None:
+                entry["comments"] = {name: text for name, text in comments.items()
+                                     if isinstance(text, str) or text is None}
