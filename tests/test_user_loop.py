@@ -187,8 +187,8 @@ def test_gradients_worked_out_when_read_are_those_of_the_last_step(vector):
     """
     def build():
         tp.seed(5)
-        return MLP([2, 4, 3], output="softmax", learning_rate=0.1) if vector \
-            else MLP([2, 4, 1], output="sigmoid", learning_rate=0.1)
+        return MLP([2, 8, 3], output="softmax", learning_rate=0.1) if vector \
+            else MLP([2, 8, 1], output="sigmoid", learning_rate=0.1)
 
     def run(model, read_at):
         seen = []

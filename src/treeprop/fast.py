@@ -74,6 +74,12 @@ CHUNK = 256
 FUSE = 3000
 #: the most terms one generated sum or product holds before it is split
 TERMS = 64
+#: the user path's SGD step leaves the gradients to be worked out when read
+#: (:class:`LastGradients`) in graphs of at least this many nodes; below, handing
+#: them on as one tuple costs less than the deferral
+LAZY_NODES = 64
+#: and checks its new parameters with ``sum()`` from this many on (below, with ``+``)
+SUM_PARAMS = 16
 
 
 class UnsupportedNodeError(TreepropError, TypeError):
@@ -1008,7 +1014,7 @@ class _UserPath:
         self.listed = sorted(j for j in probe.need_v if f"s{j}_0" in self.fwd.have)
         #: may the SGD step leave its gradients to be worked out when read? Only if the
         #: pass reads nothing but LEFT and D: list values in V change with the next predict
-        self.lazy = not self.listed
+        self.lazy = not self.listed and len(plan.nodes) >= LAZY_NODES
 
     def _leaf_names(self) -> list[str]:
         """What predict leaves backward: the parameters' tuple, the inputs, the values."""
@@ -1164,7 +1170,8 @@ class _UserPath:
                 # sum overflows: then the careful path redoes the step); sum() of a
                 # tuple of floats is a C loop, cheaper than one + per parameter
                 body.line(f"QS = ({''.join(f'q{k}, ' for k in range(len(plan.params)))})")
-                body.line("chk = sum(QS)")
+                body.line("chk = sum(QS)" if len(params) >= SUM_PARAMS else
+                          f"chk = {' + '.join(f'q{k}' for k in range(len(params)))}")
                 body.line("if chk - chk != 0.0: raise ArithmeticError")
         with body.block("except (ArithmeticError, ValueError, TypeError):"):
             body.line(failed)  # nothing was written yet: the careful path redoes it
