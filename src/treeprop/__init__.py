@@ -5,7 +5,8 @@ imports only from the layers below it (``tests/test_layers.py`` checks this):
 
 ==========================  =====================================================
 ``treeprop.errors``,        0. the errors; the walk every layer shares (each node
-``walk``, ``engines``          once, children first); the engine registry
+``walk``, ``clock``,           once, children first); the change counters engines
+``engines``                    and drawings compare; the engine registry
 ``treeprop.nodes``          1. nodes, leaves, forward evaluation by recursion
 ``treeprop.ops``            2. the table of operations, local derivatives, the
                                chain rule, the ``+ - * /`` operators

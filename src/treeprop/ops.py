@@ -6,7 +6,9 @@ number per child). The chain rule (:func:`backward_recursive`, added to every
 node) does the rest: a node hands each child the derivative it received times
 its local derivative. ``grad`` asks the children (or the node itself) for
 ``forward()`` again: before ``compile()`` that recomputes whole subtrees,
-which is exactly the cost layer 4 removes.
+which is exactly the cost layer 4 removes. This layer also gives every node
+its ``gradient`` (what the chain rule leaves on it) and every parameter its
+``learning_rate`` as properties whose changes the compiled engine can notice.
 
 The table of operations
     Every operation's maths -- its value, its local derivatives and the inputs
