@@ -390,7 +390,8 @@ class StepThrough(widgets.VBox):
                                       tooltip="go to any step (0: before the backward pass)",
                                       layout=widgets.Layout(width="420px"))
         self.step.add_class("tp-step")
-        self.play = widgets.Play(value=0, min=0, max=n, interval=interval, description="play",
+        # no description: with one, ipywidgets puts the tooltip on a label Play never shows
+        self.play = widgets.Play(value=0, min=0, max=n, interval=interval,
                                  tooltip="play the backward pass one step every "
                                          f"{interval / 1000:g} s (pause, stop, repeat)")
         self.play.add_class("tp-play")
