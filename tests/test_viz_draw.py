@@ -342,3 +342,36 @@ def test_one_font_for_node_edge_frame_and_legend_labels():
     labelled = _sample_drawings()[0].svg()
     assert re.search(r'<g id="tp_e_[^"]*" class="edge[^"]*">.*?<text[^>]*font-family='
                      r'"Helvetica,sans-Serif"[^>]*>local', labelled, re.S)
+
+
+def test_jupyter_gets_html_that_fits_the_width_and_the_text_tree():
+    require_program("dot", "graphviz")
+    from treeprop.viz.draw import WIDE_PX, fit_markup, svg_width_px
+
+    tp.seed(2)
+    wide = draw(tp.MLP([2, 3, 1]))
+    bundle = wide._repr_mimebundle_()
+    assert sorted(bundle) == ["text/html", "text/plain"]  # no second copy of the SVG
+    assert "image/svg+xml" in wide._repr_mimebundle_(include=["image/svg+xml"])
+    page = bundle["text/html"]
+    svg = wide.svg()
+    assert svg_width_px(svg) > 1.5 * 968  # wider than JupyterLab's output at 1400 px
+    key = re.search(r'class="tp-fit (tp-fit-[0-9a-f]{12}) tp-wide"', page).group(1)
+    assert f".{key}>.tp-svg>svg{{max-width:100%;height:auto}}" in page
+    assert f".{key}>.tp-svg.tp-zoomed>svg{{max-width:none" in page
+    assert "onclick=" in page and "tp-zoomed" in page and 'title="click: full size' in page
+    # the drawing is hidden until its own style shows it; the text tree is the fallback
+    assert re.search(r'<div class="tp-svg" hidden="hidden"[^>]*><svg ', page)
+    assert f'<pre class="tp-text">{html_escape(wide.text)}' in page
+    assert f".{key}>.tp-text{{display:none!important}}" in page
+    tp.seed(2)
+    assert draw(tp.MLP([2, 3, 1]))._repr_mimebundle_()["text/html"] == page  # stable key
+    small = fit_markup(draw(tp.Input(1.0, name="x") * 2.0).svg())
+    assert re.match(r'<div class="tp-fit tp-fit-[0-9a-f]{12}">', small) and "title=" not in small
+    assert svg_width_px(small) < WIDE_PX
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)

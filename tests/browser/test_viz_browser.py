@@ -118,3 +118,153 @@ def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
                 raise
         finally:
             browser.close()
+
+
+WIDE_CELLS = [
+    "import treeprop as tp\nfrom treeprop.viz import draw, explore, playground, step_through\n"
+    "tp.seed(2)\nu, v = tp.Input(0.3, name='u'), tp.Input(-0.6, name='v')\n"
+    "wide = tp.MLP([2, 3, 1], inputs=[u, v])\ndraw(wide)  # every node: about 1,800 px wide",
+    "x = tp.Input(1.5, name='x')\nsmall = tp.Tanh(tp.Parameter(-0.4, name='w') * x)\n"
+    "draw(small)",
+    "explore(wide)",
+    "step_through(small, target=1.0)",
+    "playground(dataset='spirals', hidden=[3], samples=60, grid=10)",
+]
+
+# the size of each drawing output, its SVG (as drawn) and the SVG's own width
+SIZES_JS = """() => Array.from(document.querySelectorAll('.tp-fit')).map(f => {
+  const out = f.closest('.jp-OutputArea-output'); const svg = f.querySelector('svg');
+  const pre = f.querySelector('pre.tp-text'); const box = f.querySelector('.tp-svg');
+  return {out: out.getBoundingClientRect().width,
+          drawn: svg ? svg.getBoundingClientRect().width : null,
+          natural: svg ? svg.width.baseVal.value : null,
+          shown: box ? box.getBoundingClientRect().height > 0 : false,
+          pre: pre ? pre.getBoundingClientRect().height : 0,
+          text: f.innerText.slice(0, 60)}})"""
+
+# for every node of every drawing: how far (in the SVG's units) its texts keep inside
+# the outline the browser drew (polygon/path: its bounding box; ellipse: the ellipse);
+# the legend is a table of cells, not one outline
+CLEARANCE_JS = """() => { const out = [];
+  document.querySelectorAll('.tp-fit svg g.node:not(#tp_legend)').forEach(g => {
+    const shape = g.querySelector('polygon, ellipse, path'); if (!shape) return;
+    const s = shape.getBBox();
+    g.querySelectorAll('text').forEach(t => { const b = t.getBBox(); let gap;
+      if (shape.tagName === 'ellipse') {
+        const cx = s.x + s.width / 2, cy = s.y + s.height / 2, rx = s.width / 2, ry = s.height / 2;
+        gap = Math.min(...[[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height],
+          [b.x + b.width, b.y + b.height]].map(([x, y]) =>
+            Math.min(rx, ry) * (1 - Math.hypot((x - cx) / rx, (y - cy) / ry))));
+      } else {
+        gap = Math.min(b.x - s.x, s.x + s.width - b.x - b.width,
+                       b.y - s.y, s.y + s.height - b.y - b.height);
+      }
+      out.push([g.id, t.textContent, gap]); }); });
+  return out; }"""
+
+
+@pytest.fixture
+def wide_lab(tmp_path):
+    """A lab with a fresh notebook of wide and small drawings and the three widgets, and
+    the same notebook run by nbclient and saved (so JupyterLab opens it untrusted)."""
+    require_program("dot", "graphviz")
+    import nbclient
+    import nbformat
+
+    root = tmp_path / "lab"
+    root.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in WIDE_CELLS]
+    nbformat.write(nb, root / "wide.ipynb")
+    ran = nbformat.read(root / "wide.ipynb", as_version=4)
+    nbclient.NotebookClient(ran, kernel_name="python3", timeout=300,
+                            resources={"metadata": {"path": str(root)}}).execute()
+    nbformat.write(ran, root / "saved.ipynb")
+    with lab_server(root, tmp_path) as url:
+        yield url
+
+
+def test_wide_drawings_fit_zoom_on_click_and_controls_explain_themselves(wide_lab):
+    chromium = require_program("chromium", "chromium")
+    require_module("playwright", "pip install -e '.[dev]'")
+    from playwright.sync_api import expect, sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            try:
+                open_notebook(page, wide_lab, "wide.ipynb")
+                run_all(page)
+                expect(page.locator(".tp-playground .tp-pg-rate")).to_contain_text(
+                    "0 / 2000 epochs", timeout=120_000)
+                expect(page.locator(".tp-fit")).to_have_count(5)  # 2 outputs, 3 widgets
+                page.wait_for_timeout(500)
+                sizes = page.evaluate(SIZES_JS)
+                for s in sizes:
+                    assert s["shown"] and s["pre"] == 0, s  # trusted: the SVG, not the text
+                    assert s["drawn"] <= s["out"] + 0.5, s  # never wider than the output
+                wide, small, explorer = sizes[0], sizes[1], sizes[2]
+                assert wide["natural"] > 1.5 * wide["out"]  # it had to be scaled down
+                assert wide["drawn"] > 0.9 * wide["out"]  # ... to the output's width
+                assert small["drawn"] == pytest.approx(small["natural"], abs=1)  # not enlarged
+                assert explorer["natural"] > explorer["out"]
+                page.screenshot(path=str(OUTPUT / "wide_fitted.png"))
+
+                fit = page.locator(".tp-fit .tp-svg").first
+                fit.click(position={"x": 30, "y": 30})
+                page.wait_for_timeout(300)
+                zoomed = page.evaluate(SIZES_JS)[0]
+                assert zoomed["drawn"] == pytest.approx(wide["natural"], abs=1)  # full size
+                assert zoomed["drawn"] > zoomed["out"]
+                page.screenshot(path=str(OUTPUT / "wide_zoomed.png"))
+                fit.click(position={"x": 30, "y": 30})
+                page.wait_for_timeout(300)
+                assert page.evaluate(SIZES_JS)[0]["drawn"] == pytest.approx(wide["drawn"], abs=1)
+                page.locator(".tp-fit .tp-svg").nth(1).click()  # a drawing that fits: no change
+                page.wait_for_timeout(300)
+                assert page.evaluate(SIZES_JS)[1]["drawn"] == pytest.approx(small["drawn"],
+                                                                            abs=1)
+
+                gaps = page.evaluate(CLEARANCE_JS)
+                assert len(gaps) > 50
+                tight = [g for g in gaps if g[2] < 2.0]  # SVG units are points
+                assert not tight, f"labels touching their outline as drawn: {tight[:5]}"
+
+                for css, words in [(".tp-next", "one step on"), (".tp-back", "one step back"),
+                                   (".tp-play", "play the backward pass"),
+                                   (".tp-pg-play", "train until paused"),
+                                   (".tp-pg-step", "train one epoch"),
+                                   (".tp-pg-reset", "new data")]:
+                    title = page.locator(css).first.get_attribute("title") or ""
+                    assert words in title, (css, title)
+                stepper = page.locator(".tp-step-through").first
+                stepper.locator(".tp-next").click()
+                expect(stepper.locator(".tp-explanation")).to_contain_text(
+                    "step 1 of 4: Tanh receives d =", timeout=20_000)
+                pg = page.locator(".tp-playground").first
+                pg.locator(".tp-pg-step").click()
+                expect(pg.locator(".tp-pg-rate")).to_contain_text(
+                    re.compile(r"^1 / 2000 epochs · [\d.]+ epochs/s$"), timeout=60_000)
+            except Exception:
+                page.screenshot(path=str(OUTPUT / "wide_failure.png"))
+                raise
+
+            # untrusted (saved by nbclient, opened afresh): JupyterLab sanitises the HTML,
+            # so the SVG goes; the text tree must show instead of the SVG's words
+            saved = browser.new_page(viewport={"width": 1400, "height": 1000})
+            try:
+                open_notebook(saved, wide_lab, "saved.ipynb", workspace="saved")
+                expect(saved.locator(".tp-fit")).to_have_count(2, timeout=30_000)
+                for s in saved.evaluate(SIZES_JS):
+                    assert not s["shown"] and s["pre"] > 0, s
+                    assert s["text"].startswith("[n"), s  # the text tree, from its root
+                saved.screenshot(path=str(OUTPUT / "wide_untrusted.png"))
+            finally:
+                saved.close()
+        finally:
+            browser.close()

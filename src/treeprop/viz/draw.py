@@ -10,6 +10,9 @@ tree with a one-line hint instead of failing.
 
 from __future__ import annotations
 
+import hashlib
+import html
+import re
 from typing import Any
 
 import graphviz
@@ -53,15 +56,27 @@ class TreeDrawing(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> dict[str, Any]:
+        """HTML that fits the output's width (click: full size), and the text tree.
+
+        JupyterLab shows an ``image/svg+xml`` output as an ``<img>`` at its own
+        size, so a wide drawing was cut off; HTML can scale. The raw SVG is added
+        only when ``include`` asks for it (it would double the saved notebook).
+        """
         try:
-            bundle = super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs)
+            svg = self._repr_image_svg_xml()
         except graphviz.ExecutableNotFound:
             return {"text/plain": f"{self.text}\n{INSTALL_HINT}"}
         except graphviz.CalledProcessError as err:
             first = (err.stderr or b"").decode(errors="replace").strip().splitlines()[:1]
             why = f": {first[0]}" if first else ""
             return {"text/plain": f"{self.text}\n(text drawing: graphviz's dot failed{why})"}
-        bundle.setdefault("text/plain", self.text)
+        bundle = {"text/html": fit_markup(svg, fallback=self.text), "text/plain": self.text}
+        if include is not None and "image/svg+xml" in include:
+            bundle["image/svg+xml"] = svg
+        if include is not None:
+            bundle = {k: v for k, v in bundle.items() if k in include}
+        if exclude is not None:
+            bundle = {k: v for k, v in bundle.items() if k not in exclude}
         return bundle
 
     def _repr_image_svg_xml(self) -> str:
@@ -77,6 +92,54 @@ class TreeDrawing(graphviz.Digraph):
 
     def __str__(self) -> str:
         return self.source
+
+
+#: wider than this (CSS pixels), a drawing says it can be clicked to full size
+WIDE_PX = 640
+_ZOOM = ("var s=this.querySelector('svg');if(s&&(this.classList.contains('tp-zoomed')||"
+         "s.getBoundingClientRect().width<s.width.baseVal.value-1))"
+         "this.classList.toggle('tp-zoomed')")
+
+
+def svg_width_px(svg: str) -> float:
+    """The width the SVG asks for, in CSS pixels (graphviz writes points)."""
+    m = re.search(r'<svg[^>]*?\swidth="([\d.]+)(pt|px)?"', svg)
+    if not m:
+        return 0.0
+    return float(m.group(1)) * (4.0 / 3.0 if m.group(2) in (None, "pt") else 1.0)
+
+
+def fit_markup(svg: str, *, fallback: str | None = None, max_height: str | None = None) -> str:
+    """HTML showing ``svg`` scaled down to the width it is given; a click toggles full size.
+
+    The drawing sits in a ``hidden="hidden"`` box (JupyterLab's sanitiser drops an
+    empty ``hidden``) that a ``<style>`` of its own shows. Where
+    HTML is sanitised (JupyterLab before a notebook is trusted) the style and the
+    SVG are removed, the box stays hidden and ``fallback`` (the text tree) shows
+    instead of the SVG's words run together; where the style applies, the text is
+    hidden. The class names are unique to each drawing (a hash of its SVG), so one
+    output's style cannot reveal another drawing's sanitised leftovers. The click
+    works where scripts may run (a trusted output, a widget); it does nothing to a
+    drawing that fits.
+    """
+    start = svg.find("<svg")
+    svg = svg[start:] if start >= 0 else svg
+    key = f"tp-fit-{hashlib.sha1(svg.encode()).hexdigest()[:12]}"  # same drawing, same key
+    wide = svg_width_px(svg) > WIDE_PX
+    box = "display:block!important;overflow-x:auto" + (
+        f";max-height:{max_height};overflow-y:auto" if max_height else "")
+    style = (f"<style>.{key}>.tp-svg{{{box}}}"
+             f".{key}>.tp-svg>svg{{max-width:100%;height:auto}}"
+             f".{key}.tp-wide>.tp-svg>svg{{cursor:zoom-in}}"
+             f".{key}>.tp-svg.tp-zoomed>svg{{max-width:none;cursor:zoom-out}}"
+             f".{key}>.tp-text{{display:none!important}}</style>")
+    title = ' title="click: full size, click again: fit to the width"' if wide else ""
+    text = ""
+    if fallback is not None:
+        text = (f'<pre class="tp-text">{html.escape(fallback)}\n(the drawing shows once '
+                "the notebook is trusted or the cell has run)</pre>")
+    return (f'<div class="tp-fit {key}{" tp-wide" if wide else ""}">{style}'
+            f'<div class="tp-svg" hidden="hidden"{title} onclick="{_ZOOM}">{svg}</div>{text}</div>')
 
 
 def _esc(text: str) -> str:

@@ -24,7 +24,7 @@ from treeprop.losses import BCE, CCE, MSE, Loss
 from treeprop.macros import Macro
 from treeprop.nodes import Input, Parameter
 from treeprop.outputs import Output, is_vector
-from treeprop.viz.draw import draw
+from treeprop.viz.draw import draw, fit_markup
 from treeprop.viz.model import box_names, describe, fmt, leaves_changed_since, title_of
 
 LOSSES: dict[str, Loss | None] = {"none": None, "MSE": MSE, "BCE": BCE, "CCE": CCE}
@@ -45,7 +45,11 @@ def svg_markup(drawing: Any) -> str:
 
 
 def _frame(svg: str) -> str:
-    return f'<div style="overflow:auto; max-height:640px">{svg}</div>'
+    """A drawing for an HTML widget: fitted to the width (click: full size), at most
+    640 px high (scrolling beyond)."""
+    if not svg.startswith("<svg"):  # the text tree, without graphviz
+        return f'<div style="overflow:auto; max-height:640px">{svg}</div>'
+    return fit_markup(svg, max_height="640px")
 
 
 class Debouncer:
