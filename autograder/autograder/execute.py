@@ -1,41 +1,33 @@
-"""nbgrader preprocessors that execute a submission safely and catch faked tests.
+"""nbgrader preprocessors that execute a submission safely.
 
-* :class:`InstrumentTests` (before execution): adds a probe cell that records the
-  kernel's pristine state, a canary cell before every test cell (it must fail visibly)
-  and, in every test cell, a guard against objects equal to everything plus a final
-  sentinel line carrying a nonce chosen at grading time.
 * :class:`SandboxExecute`: nbgrader's Execute with a per-notebook time budget, an output
   cap that interrupts a flooding cell, stray-process cleanup (fork bombs) and a kernel
-  death that marks the remaining cells instead of failing the notebook.
-* :class:`CheckTampering` (after execution, before nbgrader scores): a test cell without
-  an error whose sentinel is missing, a canary that did not fail, a guard that tripped
-  or a kernel whose exception machinery changed -> the test gets an error output
-  (score 0) and a flag with the reason. Probe/canary cells are removed and the test
-  cells get their original sources back.
+  death that marks the remaining cells instead of failing the notebook. Test cells are
+  never sent to the kernel: every one of them, in every notebook, is decided by the trusted
+  harness (:mod:`autograder.harness`). No master and no submission can opt out.
+* :class:`InstrumentTests` and :class:`CheckTampering`: pass-through steps, kept so a grading
+  configuration that names them still loads (tests used to run in the kernel, guarded
+  there; nothing runs there any more).
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import json
 import os
-import secrets
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat.v4 import new_code_cell, new_output
+from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from .harness import FLOOD_GRACE_SECONDS
 from .sandbox import process_tree
 
 REPORT_KEY = "treeprop_grading"
-SENTINEL_MIME = "application/x-treeprop-sentinel"
 OUTPUT_LIMIT_MIME = "application/x-treeprop-output-limit"
-TAMPER_MARK = "TREEPROP-TAMPER"
 
 
 def is_test_cell(cell) -> bool:
@@ -47,109 +39,20 @@ def _report(nb) -> dict:
     return nb.metadata.setdefault(REPORT_KEY, {"flags": [], "messages": [], "review": []})
 
 
-_DIAG = (
-    "(lambda _ip, _sys, _math: {{'custom_exc': bool(getattr(_ip, 'custom_exceptions', ())), "
-    "'excepthook': _sys.excepthook is not _sys.__excepthook__, "
-    "'transformers': len(_ip.input_transformers_cleanup) + len(_ip.input_transformers_post), "
-    "'ast': len(_ip.ast_transformers), "
-    "'pre_run': len(_ip.events.callbacks.get('pre_run_cell', [])) + "
-    "len(_ip.events.callbacks.get('pre_execute', [])), "
-    "'isclose': _math.isclose(0.0, 1.0), "
-    "'allclose': bool(_sys.modules['numpy'].allclose(0.0, 1.0)) "
-    "if 'numpy' in _sys.modules else False, "
-    "'nonce': {nonce!r}}})(get_ipython(), __import__('sys'), __import__('math'))"
-)
-
-
-def _sentinel(nonce: str) -> str:
-    return (
-        "__import__('IPython').display.publish_display_data("
-        f"{{{SENTINEL_MIME!r}: __import__('json').dumps({_DIAG.format(nonce=nonce)})}})"
-    )
-
-
-class _GuardEq(ast.NodeTransformer):
-    """``assert a == b`` -> ``assert <guard>(a, b)`` (rejects always-equal objects)."""
-
-    def __init__(self, guard: str):
-        self.guard = guard
-
-    def visit_Assert(self, node: ast.Assert):
-        test = node.test
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0],
-                                                                               ast.Eq):
-            node.test = ast.Call(func=ast.Name(self.guard, ast.Load()),
-                                 args=[test.left, test.comparators[0]], keywords=[])
-        return node
-
-
-def _guard_source(name: str) -> str:
-    return (
-        f"def {name}(a, b):\n"
-        "    probe = object()\n"
-        "    for side in (a, b):\n"
-        "        try:\n"
-        "            fake = side == probe\n"
-        "        except Exception:\n"
-        "            continue\n"
-        "        if fake is True:\n"
-        f"            raise AssertionError('{TAMPER_MARK}: a value of type ' + "
-        "type(side).__name__ + ' compares equal to everything (faked __eq__)')\n"
-        "    return a == b\n"
-    )
-
-
-def instrument_test_source(source: str, nonce: str) -> str:
-    guard = f"_treeprop_eq_{nonce}"
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return source + "\n" + _sentinel(nonce)
-    tree = _GuardEq(guard).visit(tree)
-    ast.fix_missing_locations(tree)
-    return _guard_source(guard) + ast.unparse(tree) + "\n" + _sentinel(nonce)
-
-
 def in_kernel_notebooks(masters: dict) -> list[str]:
-    """Notebooks whose *master* opts out of the harness (``treeprop.tests_in_kernel``)."""
-    return sorted(name for name, nb in masters.items()
-                  if nb.metadata.get("treeprop", {}).get("tests_in_kernel", False))
+    """No notebook's tests run in the kernel: always empty.
 
-
-def uses_harness(preprocessor, resources=None) -> bool:
-    """Test cells run in the trusted harness unless the master opted out.
-
-    Decided from the worker's list of the masters' choices in the configuration
-    (``TreepropGrading.in_kernel``), never from the submitted notebook's metadata, which
-    the student controls.
+    A master's ``treeprop.tests_in_kernel`` (the opt-out of an earlier version) is ignored,
+    and so is anything a submission's metadata says; the worker's configuration
+    (``TreepropGrading.in_kernel``) is no longer read.
     """
-    name = ((resources or {}).get("nbgrader") or {}).get("notebook")
-    section = preprocessor.config.get("TreepropGrading", {})
-    return name not in set(section.get("in_kernel", []) or [])
+    return []
 
 
 class InstrumentTests(NbGraderPreprocessor):
-    """Add probe, canaries, guards and sentinels (see the module docstring)."""
+    """Pass-through (see the module docstring)."""
 
     def preprocess(self, nb, resources):
-        if uses_harness(self, resources):
-            return nb, resources
-        nonce = secrets.token_hex(8)
-        report = _report(nb)
-        report["nonce"] = nonce
-        cells = []
-        probe = new_code_cell(_sentinel(nonce))
-        probe.metadata["treeprop"] = {"role": "probe"}
-        cells.append(probe)
-        for cell in nb.cells:
-            if is_test_cell(cell):
-                canary = new_code_cell(f"raise AssertionError('treeprop canary {nonce}')")
-                canary.metadata["treeprop"] = {"role": "canary"}
-                cells.append(canary)
-                cell.metadata["treeprop"] = {"role": "test", "original": cell.source}
-                cell.source = instrument_test_source(cell.source, nonce)
-            cells.append(cell)
-        nb.cells = cells
         return nb, resources
 
 
@@ -159,112 +62,16 @@ def _is_locked_code(cell) -> bool:
         and not meta.get("solution")
 
 
-def _sentinel_of(cell) -> dict | None:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") in ("display_data", "execute_result"):
-            data = output.get("data", {})
-            if SENTINEL_MIME in data:
-                try:
-                    return json.loads(data[SENTINEL_MIME])
-                except (TypeError, ValueError):
-                    return {"nonce": None}
-    return None
-
-
-def _has_error(cell) -> bool:
-    return any(o.get("output_type") == "error" or (o.get("output_type") == "stream"
-               and o.get("name") == "stderr") for o in cell.get("outputs", []))
-
-
-def _error_text(cell) -> str:
-    parts = []
-    for o in cell.get("outputs", []):
-        if o.get("output_type") == "error":
-            parts.append(f"{o.get('ename')}: {o.get('evalue')}")
-    return "; ".join(parts)
-
-
 def _fail(cell, ename: str, message: str) -> None:
     cell.outputs.append(new_output("error", ename=ename, evalue=message,
                                    traceback=[f"{ename}: {message}"]))
 
 
 class CheckTampering(NbGraderPreprocessor):
-    """Score faked tests zero, with the reason; undo the instrumentation."""
+    """Pass-through (see the module docstring)."""
 
     def preprocess(self, nb, resources):
-        report = _report(nb)
-        if uses_harness(self, resources):
-            return nb, resources
-        nonce = report.get("nonce")
-        baseline = None
-        canary_ok = True
-        kept = []
-        for cell in nb.cells:
-            role = cell.get("metadata", {}).get("treeprop", {}).get("role")
-            if role == "probe":
-                baseline = _sentinel_of(cell)
-                continue
-            if role == "canary":
-                outputs = cell.get("outputs", [])
-                ran = cell.get("execution_count") is not None or outputs
-                if cell.get("metadata", {}).get("treeprop_not_run"):
-                    ran = False
-                canary_ok = (not ran) or any(
-                    o.get("output_type") == "error" and o.get("ename") == "AssertionError"
-                    for o in outputs)
-                continue
-            if role == "test":
-                self._check_test(cell, nonce, baseline, canary_ok, report)
-                cell.source = cell.metadata["treeprop"]["original"]
-                cell.outputs = [o for o in cell.outputs if SENTINEL_MIME not in
-                                o.get("data", {})]
-                del cell.metadata["treeprop"]
-            kept.append(cell)
-        nb.cells = kept
         return nb, resources
-
-    def _check_test(self, cell, nonce, baseline, canary_ok, report) -> None:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-        reason = None
-        if any(o.get("output_type") == "error" and TAMPER_MARK in str(o.get("evalue", ""))
-               for o in cell.outputs):
-            reason = _error_text(cell).replace(f"{TAMPER_MARK}: ", "")
-        elif not canary_ok:
-            reason = ("a failing assertion just before this test did not show an error: "
-                      "the submission hides exceptions (custom exception handler or "
-                      "patched traceback display)")
-            _fail(cell, "TamperingDetected", reason)
-        elif cell.get("metadata", {}).get("treeprop_not_run"):
-            return
-        elif _has_error(cell):
-            return
-        else:
-            diag = _sentinel_of(cell)
-            if diag is None:
-                reason = ("the test cell reported no error but did not run to its end "
-                          "(its code was altered or an error was hidden)")
-            elif diag.get("nonce") != nonce:
-                reason = "the test cell's completion marker was forged"
-            else:
-                changed = [key for key in ("custom_exc", "excepthook", "transformers", "ast",
-                                           "pre_run", "isclose", "allclose")
-                           if baseline is not None and diag.get(key) != baseline.get(key)]
-                labels = {
-                    "custom_exc": "a custom IPython exception handler is installed",
-                    "excepthook": "sys.excepthook was replaced",
-                    "transformers": "IPython input transformers were added",
-                    "ast": "IPython AST transformers were added",
-                    "pre_run": "pre-run-cell hooks were registered",
-                    "isclose": "math.isclose was patched",
-                    "allclose": "numpy.allclose was patched",
-                }
-                if changed:
-                    reason = "; ".join(labels[k] for k in changed)
-            if reason:
-                _fail(cell, "TamperingDetected", reason)
-        if reason:
-            report["flags"].append({"grade_id": grade_id, "reason": reason})
 
 
 class SandboxExecute(Execute):
@@ -302,14 +109,11 @@ class SandboxExecute(Execute):
                 report["messages"].append(problem)
             pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
             keep = self._sandbox_pids(pid)
-            harness = uses_harness(self, resources)
-            if harness and problem:
+            if problem:
                 raise RuntimeError(f"the grading channel could not be set up: {problem}")
-            helpers = None
-            if harness:
-                from .harness import HarnessGlobals
+            from .harness import HarnessGlobals
 
-                helpers = HarnessGlobals(None)
+            helpers = HarnessGlobals(None)
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -324,7 +128,7 @@ class SandboxExecute(Execute):
                     self._mark_not_run(cell, stop_reason)
                     continue
                 self.timeout = int(max(1, min(cell_seconds, left)))
-                if harness and is_test_cell(cell):
+                if is_test_cell(cell):
                     stop_reason = self._harness_cell(cell, index, helpers, report, keep, pid)
                     continue
                 self._cell_out = 0
@@ -370,7 +174,7 @@ class SandboxExecute(Execute):
                     if not self._responsive():
                         stop_reason = ("the kernel stopped responding after a cell timed "
                                        "out; this cell was not run")
-                if harness and not stop_reason and _is_locked_code(cell):
+                if not stop_reason and _is_locked_code(cell):
                     self._learn_helpers(cell, helpers, report)
         return nb, self.resources
 

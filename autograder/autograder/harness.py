@@ -356,6 +356,11 @@ class Channel:
             return value if math.isfinite(value) else {"$f": repr(value)}
         if isinstance(value, Remote):
             return {"$h": value._hid}
+        if isinstance(value, LiveList) and type(value._ref) is int:
+            return {"$h": value._ref}  # a list the test read from the kernel: that list
+        if isinstance(value, property):  # a property of a test class: both sides called back
+            return {"$p": [self.encode(value.fget, depth + 1),
+                           self.encode(value.fset, depth + 1)]}
         if isinstance(value, type) and getattr(value, "_hid", None) is not None:
             return {"$x": value._hid}
         if kind is list:
@@ -662,6 +667,7 @@ class HarnessGlobals(dict):
         self.channel = channel
         self.helpers = helpers if helpers is not None else {}
         self._in_kernel = _in_kernel_of(channel)
+        self._nodes_below = _nodes_below_of(channel)
         self["__builtins__"] = builtins
         self["__name__"] = "__treeprop_test__"
 
@@ -670,6 +676,8 @@ class HarnessGlobals(dict):
             return _harness_type
         if name == "in_kernel":
             return self._in_kernel
+        if name == "nodes_below":
+            return self._nodes_below
         if hasattr(builtins, name):
             return getattr(builtins, name)
         if name in self.helpers:
@@ -691,6 +699,25 @@ def _in_kernel_of(channel):
         object (a list it may change in place), and the test reads it back afterwards."""
         return channel.request({"op": "keep", "args": channel.encode([value])})
     return in_kernel
+
+
+def _nodes_below_of(channel):
+    def nodes_below(root, *attributes):
+        """Every node below ``root`` once, as ``(node, children, *values)``: one request for
+        the whole graph instead of one per node (``treeprop.course.nodes_below`` in the
+        notebook). The kernel's answer is only a description; its shape is checked here."""
+        names = list(attributes)
+        if not all(isinstance(name, str) for name in names):
+            raise TypeError("nodes_below takes attribute names (strings)")
+        found = channel.request({"op": "survey", "target": channel.encode(root),
+                                 "args": channel.encode(names)})
+        width = 2 + len(names)
+        if not isinstance(found, list) or not all(
+                isinstance(entry, tuple) and len(entry) == width and isinstance(entry[1], list)
+                for entry in found):
+            raise GraderChannelError("the kernel's description of a graph is malformed")
+        return found
+    return nodes_below
 
 
 def helper_statements(source: str) -> str | None:

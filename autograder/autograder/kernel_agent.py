@@ -11,10 +11,13 @@ Requests and replies are JSON. Values: JSON scalars; ``{"$l": [...]}`` list,
 ``{"$f": "nan"|"inf"|"-inf"}``, ``{"$nd": nested, "dtype": str}`` numpy array,
 ``{"$h": id, "type": name}`` a handle to any other kernel object,
 ``{"$x": id, "name": name, "base": builtin}`` an exception class,
-``{"$cb": id}`` a harness function (called back through the stdin channel).
+``{"$cb": id}`` a harness function (called back through the stdin channel),
+``{"$p": [getter, setter]}`` a property of a test's class (both harness functions).
 A reply is ``{"ok": value}`` or ``{"error": {"type", "base", "classes", "message"}}``.
 The ``keep`` request builds its argument in the kernel and answers with a handle to it, so a
 test can hand the submission a list of the kernel's own and see afterwards whether it changed.
+The ``survey`` request describes a whole graph at once (every node below the target once, with
+its children and the attributes asked for), so a test of a 6,000-node graph is one request.
 """
 
 
@@ -113,6 +116,9 @@ def _treeprop_agent_install() -> None:
             return objects[value["$x"]]
         if "$cb" in value:
             return callback(value["$cb"])
+        if "$p" in value:  # a property of a test's class: getter and setter in the harness
+            getter, setter = (dec(v) for v in value["$p"])
+            return property(getter, setter)
         if "$nd" in value:
             import numpy
 
@@ -189,6 +195,18 @@ def _treeprop_agent_install() -> None:
         if op == "binop":
             function = binary[request["name"]]
             return function(target, *args)
+        if op == "survey":  # every node below target once: (node, children, *attributes)
+            found, seen, stack = [], set(), [target]
+            while stack:
+                node = stack.pop()
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                children = list(node.children)
+                found.append(tuple([node, children]
+                                   + [getattr(node, name, None) for name in args]))
+                stack.extend(reversed(children))
+            return found
         if op == "keep":  # build a value here and answer with a handle to it
             return Kept(args[0])
         raise ValueError(f"unknown request {op!r}")

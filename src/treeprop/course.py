@@ -11,11 +11,11 @@ reference when the check raises or returns ``False``. Notes go to stdout only
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["yours_or_reference", "works", "note", "in_kernel"]
+__all__ = ["yours_or_reference", "works", "note", "in_kernel", "nodes_below"]
 
 
 def note(text: str) -> None:
@@ -77,3 +77,26 @@ def in_kernel(value: T) -> T:
     builds the value inside the kernel, so the check sees the very list the code was given.
     """
     return value
+
+
+def nodes_below(root: Any, *attributes: str) -> list[tuple]:
+    """Every node below ``root`` once (by identity, root first), as ``(node, children,
+    *values)``: ``children`` a copy of the node's list, ``values`` the named attributes
+    (``None`` where a node has none).
+
+    Test cells read a whole graph with it. In the notebook it is this plain walk, reading
+    each node's ``children`` once; in grading, where test cells run outside the kernel, the
+    grader answers it with one request for the whole graph instead of one per node.
+    """
+    found: list[tuple] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children = list(node.children)
+        found.append((node, children, *(getattr(node, name, None) for name in attributes)))
+        stack.extend(reversed(children))
+    return found

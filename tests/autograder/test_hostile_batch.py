@@ -11,7 +11,10 @@ Classes (one batch each, built in the test from the fixture assignment ``fx01_sq
 * **coordinator and feedback**: broken ``timestamp.txt`` files, notebook metadata of the
   wrong types and sizes, odd folder names, outputs that are malformed or carry script;
 * **LMS collection**: identities forged inside an upload, nested archives (a zip bomb),
-  zip-slip paths, links, and two uploads claiming the same student's notebook.
+  zip-slip paths, links, and two uploads claiming the same student's notebook;
+* **verdicts forged against a course notebook**: 08's tests (which once ran in the kernel)
+  attacked where they used to trust the kernel, graded with 08's mutants as the honest
+  students.
 
 Every test asserts the hostile student's points and message, and that the honest
 students of the same batch are graded, untouched and recorded. Real ``python -m
@@ -590,3 +593,75 @@ def test_the_safe_checksum_keeps_recorded_submissions_and_bounds_what_it_reads(t
     before = submission_checksum(hostile)
     (hostile / "link0").unlink()  # a refused entry changes the checksum too
     assert submission_checksum(hostile) != before
+
+
+# -- 5. verdicts forged against a course notebook (08, whose tests once ran in the kernel) -------
+
+COURSE_NB = "08_many_parents"
+COURSE_MUTANTS = ("topological_sort/wrong_visits_every_path", "topological_sort/right_kahn",
+                  "accumulating_backward/wrong_update_per_share",
+                  "cycle_check/wrong_recursive")
+
+
+@pytest.fixture(scope="module")
+def forged_08(tmp_path_factory):
+    require_sandbox()
+    sys.path.insert(0, str(ROOT / "tests" / "notebooks"))
+    from nbharness import exercises, mutants, substitute
+
+    base = tmp_path_factory.mktemp("forged08")
+    source = base / "source"
+    shutil.copytree(ROOT / "notebooks" / COURSE_NB, source / COURSE_NB,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    course = Course(root=base / "course", source=source)
+    master = source / COURSE_NB / f"{COURSE_NB}.ipynb"
+    found = {f"{m.exercise}/{m.path.stem}": m for ms in mutants(COURSE_NB).values() for m in ms}
+
+    def put(student: str, exercise: str, code: str, whole: bool = False) -> None:
+        nb = nbformat.read(master, as_version=4)
+        index = exercises(nb)[exercise]
+        nb.cells[index].source = code if whole else substitute(nb.cells[index].source, code)
+        folder = course.submitted / student / COURSE_NB
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{COURSE_NB}.ipynb")
+
+    shutil.copytree(source / COURSE_NB, course.submitted / "master" / COURSE_NB)
+    for name in COURSE_MUTANTS:
+        put(name.split("/")[1], found[name].exercise, found[name].code)
+    put("forger", "topological_sort", fixture_text("forge_08_topo_order.py"), whole=True)
+    summary = Coordinator(course, LocalProcessExecutor(2), progress=False,
+                          limits=Limits(cell_seconds=120, notebook_seconds=400)).run()
+    return course, summary, {r.student: r for r in summary.graded}, found
+
+
+def _grades_08(result) -> dict[str, float]:
+    return {gid: g["score"] for gid, g in result.notebooks[COURSE_NB]["grades"].items()
+            if g["auto"]}
+
+
+def test_a_verdict_forged_against_08s_old_in_kernel_tests_gains_nothing(forged_08):
+    _, summary, results, _ = forged_08
+    assert summary.failed == [], summary.table()
+    # the topological sort is not solved: its 3 points are lost, whatever the kernel says
+    assert _grades_08(results["forger"]) == {"topological_sort_test": 0,
+                                            "accumulating_backward_test": 4,
+                                            "cycle_check_test": 3}
+    review = " ".join(results["forger"].review()).lower()
+    assert "adds ipython code transformers" in review
+    assert "reassigns a function of math/numpy/builtins" in review
+    assert _grades_08(results["master"]) == {"topological_sort_test": 3,
+                                            "accumulating_backward_test": 4,
+                                            "cycle_check_test": 3}
+
+
+@pytest.mark.parametrize("name", COURSE_MUTANTS)
+def test_08_mutants_score_through_the_grader_as_in_the_notebook(forged_08, name):
+    """The honest students of this batch: 08's mutants lose points in their own exercise
+    only (wrong) or none (right), through the sandbox and the harness."""
+    _, _, results, found = forged_08
+    mutant = found[name]
+    grades = _grades_08(results[mutant.path.stem])
+    lost = {gid for gid, score in grades.items()
+            if score < {"topological_sort_test": 3, "accumulating_backward_test": 4,
+                        "cycle_check_test": 3}[gid]}
+    assert lost == (set() if mutant.right else {f"{mutant.exercise}_test"}), (name, grades)

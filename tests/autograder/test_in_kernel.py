@@ -84,3 +84,120 @@ def test_in_the_notebook_it_is_the_value_itself():
 
     rows = [[3, 1]]
     assert in_kernel(rows) is rows
+
+
+# -- nodes_below: a whole graph in one request; properties of a test's own node class --------
+
+GRAPH = '''
+from treeprop.nodes import Input
+from treeprop.ops import Add, Multiply
+
+def shared_graph():
+    x = Input(2.0, name="x")
+    b = Add(x, x, name="b")
+    return Add(b, Multiply(b, x, name="m"), name="top")
+
+def chain(n):
+    node = Input(0.0)
+    for _ in range(n):
+        node = Add(node, Input(1.0))
+    return node
+'''
+
+SURVEY = '''
+top = shared_graph()
+found = nodes_below(top, "name", "nothing")
+names = [name for _, _, name, _ in found]
+assert names == ["top", "b", "x", "m"], names
+assert all(missing is None for _, _, _, missing in found)
+kids = {name: [c.name for c in children] for _, children, name, _ in found}
+assert kids == {"top": ["b", "m"], "b": ["x", "x"], "x": [], "m": ["b", "x"]}, kids
+assert found[0][0] is top and found[1][1][0] is found[2][0]  # handles keep their identity
+'''
+
+
+def _with_graph_helpers(kernel):
+    from jupyter_core.utils import run_sync
+
+    _, kc = kernel
+    reply = run_sync(kc.execute_interactive)(GRAPH, timeout=60)
+    assert reply["content"]["status"] == "ok", reply["content"]
+
+
+def test_nodes_below_describes_a_graph_as_the_notebook_helper_does(kernel):
+    from treeprop.course import nodes_below
+
+    _with_graph_helpers(kernel)
+    assert verdict(kernel, SURVEY).passed, verdict(kernel, SURVEY).message
+    namespace = {"nodes_below": nodes_below}
+    exec(GRAPH + SURVEY, namespace)  # the same test in plain Python: the same answers
+
+
+def test_nodes_below_costs_one_request_however_large_the_graph(kernel):
+    _with_graph_helpers(kernel)
+    small = verdict(kernel, "top = chain(5)\nassert len(nodes_below(top)) == 11")
+    large = verdict(kernel, "top = chain(3000)\nassert len(nodes_below(top)) == 6001")
+    assert small.passed and large.passed, (small.message, large.message)
+    assert large.requests == small.requests
+
+
+def test_a_malformed_description_from_the_kernel_scores_zero(kernel):
+    from jupyter_core.utils import run_sync
+
+    _, kc = kernel
+    # a submission that answers the survey itself with something that is not a graph
+    forged = ("_real = _treeprop_rpc\n"
+              "def _treeprop_rpc(text):\n"
+              "    if '\"survey\"' in text:\n"
+              "        get_ipython().payload_manager.write_payload(\n"
+              "            {'source': 'treeprop', 'data': '{\"ok\": {\"$l\": [1, 2]}}'})\n"
+              "    else:\n"
+              "        _real(text)\n")
+    _with_graph_helpers(kernel)
+    run_sync(kc.execute_interactive)(forged, timeout=60)
+    try:
+        caught = verdict(kernel, "assert len(nodes_below(shared_graph())) == 4")
+    finally:
+        run_sync(kc.execute_interactive)("_treeprop_rpc = _real", timeout=60)
+    assert not caught.passed and caught.limit == "channel", caught
+    assert "malformed" in caught.message
+
+
+COUNTED = '''
+reads = [0]
+
+class Watched(Add):
+    @property
+    def children(self):
+        reads[0] += 1
+        return self._kids
+
+    @children.setter
+    def children(self, kids):
+        self._kids = kids
+
+node = Input(0.0)
+for _ in range(6):
+    node = Watched(node, node)
+reads[0] = 0
+order = {walk}(node)
+assert len(order) == 7
+assert reads[0] <= 4 * 6, reads[0]  # counted here, in the harness, for each read in the kernel
+'''
+
+
+def test_a_test_class_property_counts_every_read_made_in_the_kernel(kernel):
+    from jupyter_core.utils import run_sync
+
+    _, kc = kernel
+    walks = ("from treeprop.graph import topological_order\n"
+             "def per_path(node):\n"
+             "    out = [node]\n"
+             "    for child in node.children:\n"
+             "        out += [n for n in per_path(child) if all(n is not o for o in out)]\n"
+             "    return out\n")
+    run_sync(kc.execute_interactive)(GRAPH + walks, timeout=60)
+    assert verdict(kernel, COUNTED.format(walk="topological_order")).passed
+    caught = verdict(kernel, COUNTED.format(walk="per_path"))
+    assert not caught.passed and caught.ename == "AssertionError", caught
+    assert int(caught.message) >= 2**6 - 1, caught  # one read per path, each counted here
