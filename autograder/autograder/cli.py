@@ -469,7 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.func(args)
+    from .course import MasterError
+
+    try:
+        return args.func(args)
+    except MasterError as error:  # the instructor's masters: said, not a traceback
+        raise SystemExit(str(error)) from error
 
 
 if __name__ == "__main__":

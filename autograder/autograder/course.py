@@ -249,6 +249,52 @@ class Course:
         return c
 
 
+class MasterError(RuntimeError):
+    """A master notebook nbgrader cannot grade with; said with the notebook and the cell."""
+
+
+def check_masters(course: Course, assignments: list[str]) -> None:
+    """Refuse masters whose cells carry a ``grade_id`` that is not a non-empty string.
+
+    nbgrader keys every grade by it; a number, ``null`` or a list there makes nbgrader fail
+    with a schema error that names no cell (or records grades under the wrong key), so it
+    is said here, before anything is released or graded, naming the cell.
+    """
+    import json
+
+    problems = []
+    for assignment in assignments:
+        for path in sorted((course.source / assignment).glob("*.ipynb")):
+            try:
+                cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+            except (OSError, ValueError, AttributeError) as error:
+                problems.append(f"{assignment}/{path.name}: cannot be read ({error})")
+                continue
+            for index, cell in enumerate(cells if isinstance(cells, list) else []):
+                meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell, dict) \
+                    else None
+                if not isinstance(meta, dict):
+                    continue
+                graded = any(meta.get(k) for k in ("grade", "solution", "task", "locked"))
+                if "grade_id" not in meta and not graded:
+                    continue
+                value = meta.get("grade_id")
+                if isinstance(value, str) and value.strip():
+                    continue
+                source = cell.get("source", "")
+                source = "".join(source) if isinstance(source, list) else str(source)
+                first = next((line.strip() for line in source.splitlines() if line.strip()),
+                             "")[:60]
+                kind = "missing" if "grade_id" not in meta else \
+                    f"{json.dumps(value)[:40]} ({type(value).__name__})"
+                problems.append(f"{assignment}/{path.name}, cell {index} "
+                                f"({cell.get('cell_type', '?')} cell starting {first!r}): "
+                                f"its nbgrader grade_id is {kind}; it must be a non-empty "
+                                "string")
+    if problems:
+        raise MasterError("the masters cannot be graded:\n  " + "\n  ".join(problems))
+
+
 def _quiet(app_config: Config) -> Config:
     app_config.Application.log_level = "WARN"
     return app_config
@@ -265,6 +311,7 @@ def generate_student_versions(course: Course, assignments: list[str] | None = No
     from nbgrader.coursedir import CourseDirectory
 
     assignments = course.assignments() if assignments is None else assignments
+    check_masters(course, assignments)
     config = _quiet(course.config())
     course.root.mkdir(parents=True, exist_ok=True)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)

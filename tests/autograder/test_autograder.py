@@ -231,6 +231,70 @@ def test_rerun_is_idempotent(batch):
     assert csv_rows(course) == before
 
 
+def test_no_master_and_no_student_can_send_tests_into_the_kernel(tmp_path):
+    """``treeprop.tests_in_kernel`` (an opt-out of an earlier version) is ignored wherever it
+    is written: the tests still run in the harness, so hidden tests stay out of the kernel's
+    history and a trace that skips asserts gains nothing."""
+    require_sandbox()
+    source = tmp_path / "source"
+    shutil.copytree(SOURCE, source)
+    for path in [source / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"]:
+        nb = nbformat.read(path, 4)
+        nb.metadata["treeprop"] = {"tests_in_kernel": True}
+        nbformat.write(nb, path)
+    course = Course(root=tmp_path / "course", source=source)
+    for student in ("secret_history", "forge_settrace"):
+        shutil.copytree(SUBMISSIONS / student, course.submitted / student)
+        path = course.submitted / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        nb = nbformat.read(path, 4)
+        nb.metadata["treeprop"] = {"tests_in_kernel": True}
+        nbformat.write(nb, path)
+    summary = Coordinator(course, SerialExecutor(), limits=LIMITS, progress=False).run()
+    results = {r.student: r for r in summary.graded}
+    assert summary.failed == []
+    assert autograded_score(results["forge_settrace"]) == 0
+    assert autograded_score(results["secret_history"]) == 5
+    nb = nbformat.reads(results["secret_history"].notebooks[ASSIGNMENT]["autograded"], 4)
+    printed = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
+    assert "HISTORY:" in printed  # it ran and printed what the kernel saw
+    for fragment in HIDDEN_LINES + ["HIDDEN-SQUARE-SENTINEL", "treeprop canary"]:
+        assert fragment not in printed, fragment
+
+
+@pytest.mark.parametrize("value", [7, None, ["test", "square"], ""])
+def test_a_master_grade_id_that_is_not_a_string_is_named_with_its_cell(tmp_path, value):
+    """Refused before anything is released or graded, by notebook and cell: never nbgrader's
+    schema traceback, never a grade recorded under a key that is not the cell's id."""
+    from autograder.course import MasterError
+
+    source = tmp_path / "source"
+    shutil.copytree(SOURCE, source)
+    path = source / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = nbformat.read(path, 4)
+    index = next(i for i, c in enumerate(nb.cells)
+                 if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+    nb.cells[index].metadata["nbgrader"]["grade_id"] = value
+    nbformat.write(nb, path)
+    course = Course(root=tmp_path / "course", source=source)
+    with pytest.raises(MasterError) as caught:
+        generate_student_versions(course, [ASSIGNMENT])
+    said = str(caught.value)
+    assert f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb, cell {index} (code cell starting 'assert " \
+           "square(3) == 9" in said, said
+    assert f"grade_id is {json.dumps(value)}" in said and "must be a non-empty string" in said
+    shutil.copytree(SUBMISSIONS / "good", course.submitted / "good")
+    for command in ("release", "grade"):
+        run = subprocess.run(
+            [sys.executable, "-m", "autograder", "--course", str(course.root), "--source",
+             str(source), command, *(["--no-progress"] if command == "grade" else [])],
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(AUTOGRADER_DIR), str(ROOT)])),
+            cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 1, (command, run.stdout, run.stderr)
+        assert f"cell {index} (code cell" in run.stderr and "Traceback" not in run.stderr, \
+            (command, run.stderr[-2000:])
+    assert not list(course.root.glob("autograded/*/*")), "nothing graded with a broken master"
+
+
 # -- resubmission, interruption, LMS zip, PostgreSQL ------------------------------------------
 
 
