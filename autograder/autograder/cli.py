@@ -76,9 +76,9 @@ def cmd_release(args: argparse.Namespace) -> int:
     ids = course.assignments()
     if not args.skip_students:
         generate_student_versions(course, ids)
-    # treeprop's own course ships its package and environment; another course ships its
-    # student versions only, as nbgrader releases them (one folder per assignment)
-    own = course.source == (REPO / "notebooks").resolve()
+    # treeprop's course (no course id of its own) ships the package and environment;
+    # another course ships its student versions only, one folder per assignment
+    own = course.course_id == "treeprop"
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", course.course_id or "course")
     top = "treeprop-course" if own else f"{name}-course"
     pack = Path(args.pack) if args.pack else course.root.parent / f"{name}-student-pack.zip"
