@@ -1,7 +1,8 @@
 """See the tree think: drawings, interactive explorers and a training playground.
 
 ``draw(model)`` draws a tree with graphviz (a text tree when ``dot`` is
-missing: ``text_tree(model)``). The widgets need ipywidgets and run in
+missing: ``text_tree(model)``); in Jupyter a wide drawing fits the output's
+width and a click shows it at full size. The widgets need ipywidgets and run in
 JupyterLab: ``explore(model)`` (sliders for inputs and parameters),
 ``step_through(model, inputs, target)`` (the backward pass one node at a time)
 and ``playground()`` (train a small network on a 2-D data set).

@@ -268,6 +268,8 @@ def draw(
     ``ids="ambiguous"`` only where two boxes would read the same.
     ``rankdir`` is graphviz's direction ("BT": root on top).
     Drawing evaluates the tree (``forward``) but never runs ``backward``.
+    In Jupyter a drawing wider than the output is scaled to its width; click it
+    for full size, click again to fit.
     """
     if view is None:
         view, title = _view_for(node, collapse_macros, gradients, edge_labels, max_nodes,
