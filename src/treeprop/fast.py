@@ -677,14 +677,14 @@ class CompiledProgram:
             self.step_source = self._fused("step", None, epoch=False)
             self.step = ns["step"]
         if user is not None:
-            self._use_user_path()
+            self._use_user_path(user)
 
-    def _use_user_path(self) -> None:
+    def _use_user_path(self, user: _UserPath) -> None:
         """Route predict/backward to the generated per-sample functions."""
         ns = self.ns
         ns["SLOW_PREDICT"], ns["SLOW_BACKWARD"] = self.careful_predict, self.careful_backward
         ns["SEED"] = lambda d: backward_seed(self.plan, self.model.label(), d)
-        ns["GRADS"] = LastGradients(ns.get("user_gradients"))
+        ns["GRADS"] = LastGradients(lambda: self._user_gradients(user))
         self.predict = ns["user_predict"]
         self.backward = ns["user_backward"]
         for node in self.plan.nodes:
@@ -693,6 +693,12 @@ class CompiledProgram:
             node._direct_writer = self.leave_user_path  # see caching.compile_cached
         for j, node in enumerate(self.plan.nodes):  # node.gradient reads G (ops)
             node._grad_stamp, node._grad_index = self.STAMP, j
+
+    def _user_gradients(self, user: _UserPath) -> Callable[..., tuple[Any, ...]]:
+        """Write ``user_gradients`` when a deferred gradient is first read (most loops
+        never read one, so ``compile()`` does not pay for it)."""
+        self._exec(user.gradients_source(), "gradients")
+        return self.ns["user_gradients"]  # type: ignore[no-any-return]
 
     def leave_user_path(self) -> None:
         """Another model now shares these nodes: change them only through ``.value``."""
@@ -1044,9 +1050,9 @@ class _UserPath:
             lines += [f"    {line}" if line else line for line in rest.split("\n")]
         lines += ["    return user_predict, user_backward",
                   "user_predict, user_backward = user_functions()"]
-        return ["\n".join(lines)] + ([self._gradients()] if self.lazy else [])
+        return ["\n".join(lines)]
 
-    def _gradients(self) -> str:
+    def gradients_source(self) -> str:
         """``user_gradients(LEFT, D)``: every node's gradient, for :class:`LastGradients`.
 
         The same pass as ``user_backward(update=False)``, from the leaf values
@@ -1209,16 +1215,18 @@ class LastGradients:
     numbers, and it cannot fail where the step did not.
     """
 
-    __slots__ = ("compute", "pending", "values")
+    __slots__ = ("build", "compute", "pending", "values")
 
-    def __init__(self, compute: Callable[..., tuple[Any, ...]] | None) -> None:
-        self.compute = compute
+    def __init__(self, build: Callable[[], Callable[..., tuple[Any, ...]]]) -> None:
+        self.build = build  # writes and compiles user_gradients, on first need
+        self.compute: Callable[..., tuple[Any, ...]] | None = None
         self.pending: tuple[Any, Any] | None = None
         self.values: tuple[Any, ...] = ()
 
     def __getitem__(self, j: int) -> Any:
         if self.pending is not None:
-            assert self.compute is not None  # only a lazy user path sets pending
+            if self.compute is None:
+                self.compute = self.build()
             self.values = self.compute(*self.pending)
             self.pending = None
         return self.values[j]
