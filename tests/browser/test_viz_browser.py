@@ -88,13 +88,21 @@ def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
                 explorer.screenshot(path=str(OUTPUT / "viz_demo_explorer.png"))
                 page.screenshot(path=str(OUTPUT / "viz_demo_after.png"))
 
-                # step-through: the notebook left it at step 2; one click on "step"
+                # step-through: the notebook left it at step 2, before the explorer's x
+                # moved; one click on "step" must recompute, not draw today's values
+                # beside the old gradients (issue 13 saw Tanh -0.885 with x = 1.5's gradient)
                 stepper = page.locator(".tp-step-through").first
                 explanation = stepper.locator(".tp-explanation")
                 expect(explanation).to_contain_text("step 2 of 6: Add + receives")
                 stepper.locator(".tp-next").click()
                 expect(explanation).to_contain_text("step 3 of 6: b receives", timeout=20_000)
+                expect(explanation).to_contain_text(f"recomputed: x = {fmt(x_after)} changed")
                 expect(stepper.locator(".tp_highlight")).to_have_count(1)
+                p = math.tanh(w * x_after + b)
+                tanh_box = stepper.locator(".tp-drawing svg g#tp_n5 text")
+                expect(tanh_box.nth(1)).to_have_text(f"value {fmt(p)}")
+                expect(tanh_box.nth(2)).to_have_text(f"grad {fmt(-2.0 * (1.0 - p))}")
+                expect(stepper.locator(".tp_stale")).to_have_count(0)
                 stepper.scroll_into_view_if_needed()
                 stepper.screenshot(path=str(OUTPUT / "viz_demo_step_through.png"))
 

@@ -22,7 +22,7 @@ from treeprop.clock import now
 from treeprop.graph import postorder, topological_order
 from treeprop.losses import BCE, CCE, MSE, Loss
 from treeprop.macros import Macro
-from treeprop.nodes import Input, Parameter
+from treeprop.nodes import Input, Leaf, Parameter
 from treeprop.outputs import Output, is_vector
 from treeprop.viz.draw import draw, fit_markup
 from treeprop.viz.model import box_names, describe, fmt, leaves_changed_since, title_of
@@ -444,6 +444,7 @@ class StepThrough(widgets.VBox):
         self.start_text = start
         self.steps = backward_steps(self.model, self.seed)
         self.tick = now()
+        self.values = {id(n): n.value for n in postorder(self.model) if isinstance(n, Leaf)}
 
     def refresh_if_changed(self) -> bool:
         """Recompute the pass if a leaf changed since it was computed; True if so.
@@ -454,8 +455,12 @@ class StepThrough(widgets.VBox):
         moved = leaves_changed_since(postorder(self.model), self.tick)
         if not moved:
             return False
-        names = ", ".join(f"{title_of(leaf)} = {fmt(leaf.value)}" for leaf in moved[:4])
-        more = f" and {len(moved) - 4} more" if len(moved) > 4 else ""
+        # a slider in the browser may write back its own rounding of the same number:
+        # name the leaves whose shown value changed (recompute for any write)
+        shown = [leaf for leaf in moved
+                 if fmt(self.values.get(id(leaf))) != fmt(leaf.value)] or moved
+        names = ", ".join(f"{title_of(leaf)} = {fmt(leaf.value)}" for leaf in shown[:4])
+        more = f" and {len(shown) - 4} more" if len(shown) > 4 else ""
         self.compute()
         self.note = (f'<div class="tp-recomputed"><b>recomputed</b>: {names}{more} changed '
                      "since the last step, so every step now uses the current values</div>")
