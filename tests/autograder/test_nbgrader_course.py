@@ -265,3 +265,17 @@ def test_release_pack_holds_this_course_only(courses):
                                          "geom101-course/shapes/triangle.png"]
         assert "raise NotImplementedError()" in zf.read(
             "geom101-course/shapes/shapes.ipynb").decode()
+
+
+@pytest.mark.slow
+def test_formgrade_keeps_the_course_config_and_shows_every_hand_graded_cell(courses):
+    from autograder import formgrade
+
+    _, ours, _ = courses
+    before = (ours / "nbgrader_config.py").read_text()
+    config = formgrade.prepare(Course.open(ours))
+    assert config == ours / "nbgrader_config.py" and config.read_text() == before
+    rubric = nbformat.read(ours / "rubrics" / "shapes.ipynb", as_version=4)
+    text = "\n".join(c.source for c in rubric.cells)
+    assert "`why_area`" in text and "`draw_height`" in text  # the answer and the task
+    assert "from the opposite corner" in text  # the task's mark scheme, for the grader
