@@ -137,6 +137,7 @@ WIDE_CELLS = [
     "explore(wide)",
     "step_through(small, target=1.0)",
     "playground(dataset='spirals', hidden=[3], samples=60, grid=10)",
+    "explore(tp.Parameter(3.0, name='q') * 2.0, loss='BCE', target=0.0)  # no sigmoid",
 ]
 
 # the size of each drawing output, its SVG (as drawn) and the SVG's own width
@@ -210,7 +211,12 @@ def test_wide_drawings_fit_zoom_on_click_and_controls_explain_themselves(wide_la
                 run_all(page)
                 expect(page.locator(".tp-playground .tp-pg-rate")).to_contain_text(
                     "0 / 2000 epochs", timeout=120_000)
-                expect(page.locator(".tp-fit")).to_have_count(5)  # 2 outputs, 3 widgets
+                expect(page.locator(".tp-fit")).to_have_count(6)  # 2 outputs, 4 widgets
+                warning = page.locator(".tp-explore .tp-warning")
+                expect(warning).to_have_count(1)  # only the BCE one, on an output of 6
+                expect(warning).to_be_visible()
+                expect(warning).to_contain_text("the output is 6")
+                expect(warning).to_contain_text("Put a Sigmoid on the output")
                 page.wait_for_timeout(500)
                 sizes = page.evaluate(SIZES_JS)
                 for s in sizes:
