@@ -356,3 +356,16 @@ def test_step_through_warns_too():
     st = step_through(y, target=0.0, loss=tp.BCE)
     assert "tp-warning" in st.explanation.value and "output is 5" in st.explanation.value
     assert "tp-warning" not in step_through(y, target=0.0).explanation.value  # MSE
+
+
+def test_every_slider_name_heads_a_box_in_the_explorer_drawing():
+    tp.seed(3)
+    mlp = tp.MLP([2, 2, 1])  # unnamed parameters: sliders w0, w1, ...
+    twin = tp.Add(tp.Input(1.0, name="x"), tp.Input(2.0, name="x"))  # one name twice
+    for model in (mlp, twin):
+        ex = explore(model)
+        heads = {node_texts(ex.drawing.value, f"n{i}")[0]
+                 for i in range(len(tp.postorder(model)))}
+        assert set(ex.sliders) <= heads, (set(ex.sliders) - heads, heads)
+    assert "x_n1" in ex.sliders and "x_n1" in heads
+    assert all(p.name is None for p in tp.parameters(mlp))  # the model is not renamed

@@ -247,6 +247,7 @@ def draw(
     highlight: Any = (),
     view: TreeView | None = None,
     ids: bool | str = False,
+    names: dict[int, str] | None = None,
 ) -> TreeDrawing:
     """Draw the tree below ``node``; Jupyter shows the result inline.
 
@@ -266,6 +267,8 @@ def draw(
     collapses on its own. ``highlight`` lists node ids (``"n3"``) to outline in
     red. ``ids=True`` writes each box's id (``[n3]``) after its name,
     ``ids="ambiguous"`` only where two boxes would read the same.
+    ``names`` (``id(node) -> name``) heads those nodes' boxes instead of their
+    own names (``explore`` writes its slider names on unnamed parameters).
     ``rankdir`` is graphviz's direction ("BT": root on top).
     Drawing evaluates the tree (``forward``) but never runs ``backward``.
     In Jupyter a drawing wider than the output is scaled to its width; click it
@@ -274,6 +277,9 @@ def draw(
     if view is None:
         view, title = _view_for(node, collapse_macros, gradients, edge_labels, max_nodes,
                                 title)
+    for nv in view.nodes if names else ():
+        if id(nv.node) in names:
+            nv.title = names[id(nv.node)]
     g = _graph(view, rankdir, title)
     g.text = text_tree(node, view=view)
     marked = {highlight} if isinstance(highlight, str) else set(highlight)

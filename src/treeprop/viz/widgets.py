@@ -103,7 +103,7 @@ def leaf_names(model: Any) -> list[tuple[str, Any]]:
     """(name, leaf) for every input, then every parameter, each name unique.
 
     Inputs keep their names; an unnamed parameter is called ``w<id>`` after its
-    node id in the drawing (``w3`` is node ``n3``).
+    node id (``w3`` is node ``n3``), and the explorer's drawing heads its box so.
     """
     order = postorder(model)
     out: list[tuple[str, Any]] = []
@@ -266,8 +266,10 @@ class Explorer(widgets.VBox):
         if self.warning:
             self.status.value += ('<div class="tp-warning" style="color:#b35806; '
                                   'font-weight:bold">⚠ ' + escape(self.warning) + "</div>")
+        # a box is headed by its slider's name, so "w3" is findable in the drawing
         d = draw(self.model, collapse_macros=self.collapse_macros,
-                 edge_labels=self.edge_labels.value, title=self.title)
+                 edge_labels=self.edge_labels.value, title=self.title,
+                 names={id(leaf): name for name, leaf in self.leaves if leaf.name != name})
         self.drawing.value = _frame(svg_markup(d))
         self.last_drawing = d
 
