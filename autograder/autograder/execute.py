@@ -24,7 +24,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from .harness import FLOOD_GRACE_SECONDS
-from .sandbox import process_tree
+from .sandbox import Limits, process_tree
 
 REPORT_KEY = "treeprop_grading"
 OUTPUT_LIMIT_MIME = "application/x-treeprop-output-limit"
@@ -109,6 +109,10 @@ class SandboxExecute(Execute):
                 report["messages"].append(problem)
             pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
             keep = self._sandbox_pids(pid)
+            self._limits_now = Limits.from_dict(
+                self.config.get("SandboxKernelManager", {}).get("sandbox_limits", {}))
+            self._events_seen = self._sandbox_events()
+            self._killed_said = False
             if problem:
                 raise RuntimeError(f"the grading channel could not be set up: {problem}")
             from .harness import HarnessGlobals
@@ -141,7 +145,7 @@ class SandboxExecute(Execute):
                 except DeadKernelError:
                     self._cancel_late_interrupt()
                     _fail(cell, "KernelDied", KERNEL_ENDED_CELL)
-                    report["messages"].append(kernel_ended_message(index, "died"))
+                    report["messages"].append(self._death_message(index))
                     stop_reason = NOT_RUN_AFTER_END
                     continue
                 except CellTimeoutError:
@@ -166,7 +170,7 @@ class SandboxExecute(Execute):
                             f"cell {index} left {strays} stray processes (killed)")
                 if self._flooded:
                     report["messages"].append(f"cell {index} exceeded the output limit")
-                for note in _limit_notes(cell):
+                for note in _limit_notes(cell, self._limits_now) + self._sandbox_notes():
                     report["messages"].append(f"cell {index} {note}")
                 if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
                     report["messages"].append(
@@ -221,15 +225,54 @@ class SandboxExecute(Execute):
                 return ("the kernel stopped responding after a cell timed out; this cell "
                         "was not run")
         elif verdict.limit == "kernel":
-            report["messages"].append(kernel_ended_message(index, "died"))
+            report["messages"].append(self._death_message(index))
             return NOT_RUN_AFTER_END
         if verdict.ename in ("SystemExit", "KeyboardInterrupt"):
             report["messages"].append(kernel_ended_message(
                 index, "exit" if verdict.ename == "SystemExit" else "interrupt"))
             return NOT_RUN_AFTER_END
-        for note in _limit_notes(cell):
+        for note in _limit_notes(cell, self._limits_now) + self._sandbox_notes():
             report["messages"].append(f"cell {index} {note}")
         return None
+
+    # -- limits by name ------------------------------------------------------------------
+    def _sandbox_events(self) -> dict:
+        try:
+            return dict(self.km.sandbox_events()) if hasattr(self.km, "sandbox_events") else {}
+        except OSError:  # the cgroup is already gone
+            return {}
+
+    def _sandbox_notes(self, died: bool = False) -> list[str]:
+        """What the sandbox's own counters saw since the last cell, each limit by name and
+        value (the cgroup's OOM kills and refused forks; the grader's memory poll)."""
+        now = self._sandbox_events()
+        seen, self._events_seen = self._events_seen, now or self._events_seen
+        limits, notes = self._limits_now, []
+        if now.get("oom_kills", 0) > seen.get("oom_kills", 0):
+            notes.append(f"reached the sandbox's memory limit of "
+                         f"{_mib(limits.sandbox_memory_bytes)} (all its processes and files "
+                         "together): " + ("the kernel was killed (out of memory)" if died
+                                          else "a process was killed (out of memory)"))
+        if now.get("fork_refused", 0) > seen.get("fork_refused", 0):
+            notes.append(f"hit the process limit of {limits.processes} processes and threads "
+                         "for the sandbox (a new one was refused)")
+        killed = getattr(self.km, "sandbox_killed", None)
+        if killed and not self._killed_said:
+            self._killed_said = True
+            notes.append(f"was stopped by the grader: {killed}")
+        return notes
+
+    def _death_message(self, index: int) -> str:
+        """The kernel died in cell ``index``: the limit that killed it if a counter says so."""
+        notes = self._sandbox_notes(died=True)
+        if notes:
+            return (f"kernel died in cell {index}: it " + "; it ".join(notes) +
+                    "; the cells after it were not run and score 0")
+        limits = self._limits_now
+        return kernel_ended_message(index, "died").replace(
+            "a CPU or memory limit", f"a limit ({limits.cpu_seconds:g} s of CPU time, "
+            f"{_mib(limits.memory_bytes)} of memory per process, "
+            f"{_mib(limits.sandbox_memory_bytes)} for the sandbox)")
 
     # -- helpers -------------------------------------------------------------------------
     def _boot_kernel(self) -> str | None:
@@ -352,17 +395,37 @@ def _ended_by_itself(cell, interrupted_by_us: bool) -> str | None:
     return None
 
 
+def _mib(size: float) -> str:
+    size = float(size)
+    return f"{size / 1024**3:g} GiB" if size >= 1024**3 and size % 1024**3 == 0 \
+        else f"{size / 1024**2:.0f} MiB"
+
+
+# (exception name or "", text in its message or "", what the student is told with the value)
 _LIMIT_PATTERNS = [
-    ("MemoryError", "", "hit the memory limit"),
-    ("", "No space left on device", "filled its disk quota"),
-    ("", "File too large", "hit the file size limit"),
-    ("BlockingIOError", "Resource temporarily unavailable", "hit the process limit"),
-    ("", "Network is unreachable", "tried to use the network (blocked)"),
-    ("PermissionError", "", "was denied access to a file"),
+    ("MemoryError", "", lambda lim: (f"hit the memory limit ({_mib(lim.memory_bytes)} per "
+                                     f"process, {_mib(lim.sandbox_memory_bytes)} for the "
+                                     "whole sandbox)")),
+    ("", "No space left on device",
+     lambda lim: f"filled its disk quota ({_mib(lim.disk_bytes)} for all its files)"),
+    ("", "Disk quota exceeded",
+     lambda lim: f"filled its disk quota ({_mib(lim.disk_bytes)} for all its files)"),
+    ("", "File too large",
+     lambda lim: f"hit the file size limit ({_mib(lim.file_bytes)} per file)"),
+    ("BlockingIOError", "Resource temporarily unavailable",
+     lambda lim: f"hit the process limit ({lim.processes} processes and threads)"),
+    ("RuntimeError", "can't start new thread",
+     lambda lim: f"hit the process limit ({lim.processes} processes and threads)"),
+    ("", "Too many open files",
+     lambda lim: f"hit the open-file limit ({lim.open_files} files at once)"),
+    ("", "Network is unreachable", lambda lim: "tried to use the network (blocked)"),
+    ("PermissionError", "", lambda lim: "was denied access to a file"),
 ]
 
 
-def _limit_notes(cell) -> list[str]:
+def _limit_notes(cell, limits: Limits | None = None) -> list[str]:
+    """A limit named, with its value, for each error a sandbox limit explains."""
+    limits = limits or Limits()
     notes = []
     for output in cell.get("outputs", []):
         if output.get("output_type") != "error":
@@ -370,7 +433,7 @@ def _limit_notes(cell) -> list[str]:
         ename, evalue = str(output.get("ename", "")), str(output.get("evalue", ""))
         for name, text, note in _LIMIT_PATTERNS:
             if (not name or name == ename) and (not text or text in evalue):
-                notes.append(f"{note} ({ename})")
+                notes.append(f"{note(limits)} ({ename})")
                 break
     return notes
 

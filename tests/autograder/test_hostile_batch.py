@@ -266,6 +266,7 @@ def sandboxed(tmp_path_factory):
     submit(course, "fork_memory", notebook(GOOD_NB, square=fixture_text("fork_memory.py")))
     submit(course, "threads", notebook(GOOD_NB, square=fixture_text("many_threads.py")))
     submit(course, "disk_everywhere", notebook(GOOD_NB, square=fixture_text("fill_disk.py")))
+    submit(course, "kernel_oom", notebook(GOOD_NB, square=fixture_text("kernel_oom.py")))
     limits = Limits(**{**LIMITS.to_dict(), **SANDBOX_LIMITS})
     summary = Coordinator(course, LocalProcessExecutor(2), limits=limits,
                           progress=False).run()
@@ -284,6 +285,18 @@ def test_forks_cannot_hold_more_memory_than_the_sandbox(sandboxed):
     held = _number(printed, "HELD_MIB=")
     assert 0 < held <= 700, printed
     assert scores(course)["fork_memory"] == 5  # the sandbox went on: cube still graded
+    # the student is told which limit, with its value
+    assert "reached the sandbox's memory limit of 700 mib" in summary_of(course, "fork_memory")
+    assert_honest(course)
+
+
+def test_a_kernel_killed_by_the_sandboxs_memory_limit_is_told_so(sandboxed):
+    course, _ = sandboxed
+    assert scores(course)["kernel_oom"] == 0  # killed in its first exercise: nothing after
+    text = summary_of(course, "kernel_oom")
+    assert "kernel died in cell" in text, text
+    assert "reached the sandbox's memory limit of 700 mib" in text, text
+    assert "the kernel was killed (out of memory)" in text, text
     assert_honest(course)
 
 
@@ -293,6 +306,7 @@ def test_threads_and_processes_are_bounded_for_the_sandbox(sandboxed):
     started = _number(printed, "STARTED=")
     assert 10 < started <= SANDBOX_LIMITS["processes"], printed
     assert scores(course)["threads"] == 5
+    assert "hit the process limit of 48 processes and threads" in summary_of(course, "threads")
     assert_honest(course)
 
 
