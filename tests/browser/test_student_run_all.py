@@ -71,6 +71,9 @@ CELLS_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'
 }))"""
 
 
+# widget calls in the lessons, and the CSS class of the widget each one shows
+LESSON_WIDGETS = {"step_through": "tp-step-through", "explore": "tp-explore",
+                  "playground": "tp-playground"}
 DRAWING = ('.jp-OutputArea-output[data-mime-type="image/svg+xml"], '
            '.jp-OutputArea-output[data-mime-type="text/html"] svg')
 
@@ -106,6 +109,17 @@ def test_run_all_reaches_the_end_with_only_test_failures(nb_id, released, lab, b
         assert drawing.count(), f"{nb_id}: Run All drew no tree"
         drawing.scroll_into_view_if_needed()
         drawing.screenshot(path=str(OUTPUT / f"{nb_id}.png"))
+        # the lesson's widgets are live in the lab: each one drawn, none an error placeholder
+        for call, css in LESSON_WIDGETS.items():
+            want = sum(f"{call}(" in c.source for c in code)
+            widgets = page.locator(f".jp-OutputArea-output .{css}")
+            expect(widgets).to_have_count(want, timeout=60_000)
+            for n in range(want):
+                expect(widgets.nth(n).locator("svg").first).to_be_visible(
+                    timeout=60_000)
+                widgets.nth(n).scroll_into_view_if_needed()
+                widgets.nth(n).screenshot(path=str(OUTPUT / f"{nb_id}_{call}_{n}.png"))
+        assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
     except Exception:
         page.screenshot(path=str(OUTPUT / f"{nb_id}_failure.png"), full_page=False)
         raise
