@@ -407,7 +407,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     made = generate_feedback(_course(args), problems, counts)
     print(f"feedback: {len(made)} HTML files under {_course(args).feedback}")
     if counts.get("pending"):
-        print(f"pending: {counts['pending']} written answer(s) await a hand grade "
+        print(f"pending: {counts['pending']} hand-graded answer(s) or task(s) await a grade "
               "(make formgrade); their feedback says so. Run make feedback again after "
               "grading them.")
     for line in problems:

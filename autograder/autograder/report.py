@@ -134,7 +134,9 @@ def _exercise_map(master) -> dict[str, tuple[list[str], str]]:
         gid = meta.get("grade_id")
         if not gid:
             continue
-        if meta.get("solution") and meta.get("grade"):
+        if meta.get("task"):  # graded by hand; no answer cell of its own to be untouched
+            out[gid] = ([], cell.cell_type)
+        elif meta.get("solution") and meta.get("grade"):
             out[gid] = ([gid], cell.cell_type)
             since, last = [], []
         elif meta.get("solution"):
@@ -191,9 +193,11 @@ def analyse(course: Course, assignment: str) -> AssignmentStats:
                                    "cells a test grades is unknown, so 'untouched' is n/a")
             released = {c.name: (c.source or "", c.cell_type) for c in notebook.source_cells}
             cells = []
-            for cell in sorted(notebook.grade_cells, key=lambda c: list(exercises).index(c.name)
+            hand = {s.name for s in [*notebook.solution_cells, *notebook.task_cells]}
+            graded = [*notebook.grade_cells, *notebook.task_cells]  # every cell with points
+            for cell in sorted(graded, key=lambda c: list(exercises).index(c.name)
                                if c.name in exercises else len(exercises)):
-                manual = cell.name in {s.name for s in notebook.solution_cells}
+                manual = cell.name in hand
                 solutions, _ = exercises.get(cell.name, ([cell.name] if manual else [],
                                                          cell.cell_type))
                 cells.append(CellStats(notebook.name, cell.name, float(cell.max_score or 0),

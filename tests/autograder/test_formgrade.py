@@ -211,7 +211,7 @@ def test_hand_grade_and_comment_reach_export_and_feedback(course, formgrader):
     code, out, err = run_cli("--course", str(course.root), "--source", str(course.source),
                              "feedback")
     assert code == 0, err
-    assert "pending: 1 written answer(s) await a hand grade" in out
+    assert "pending: 1 hand-graded answer(s) or task(s) await a grade" in out
     early = (course.feedback / "good" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "has not been graded by hand yet" in early
     assert "has not been graded by hand yet" not in (

@@ -279,3 +279,13 @@ def test_formgrade_keeps_the_course_config_and_shows_every_hand_graded_cell(cour
     text = "\n".join(c.source for c in rubric.cells)
     assert "`why_area`" in text and "`draw_height`" in text  # the answer and the task
     assert "from the opposite corner" in text  # the task's mark scheme, for the grader
+
+
+@pytest.mark.slow
+def test_report_lists_every_graded_cell_with_its_points(courses):
+    _, ours, _ = courses
+    _run([sys.executable, "-m", "autograder", "--course", str(ours), "report"], cwd=ROOT)
+    page = (ours / "reports" / "shapes.html").read_text()
+    for cell in ("test_triangle_area", "test_triangle_area_hidden", "test_hypotenuse",
+                 "why_area", "draw_height"):
+        assert f'data-cell="shapes/{cell}"' in page, cell
