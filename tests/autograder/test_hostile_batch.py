@@ -251,8 +251,10 @@ def test_extra_files_are_not_importable_and_are_named(staged):
 
 # -- 2. sandbox: whole-sandbox limits, nothing shared ------------------------------------------
 
+# 30 s per cell: under load the fork fixture may need 20 s, and a time-out would look like
+# a limit that failed
 SANDBOX_LIMITS = dict(sandbox_memory_bytes=700 * 1024**2, processes=48,
-                      disk_bytes=96 * 1024**2)
+                      disk_bytes=96 * 1024**2, cell_seconds=30)
 
 
 @pytest.fixture(scope="module")
