@@ -5,8 +5,10 @@
 #   make feedback   per-student HTML feedback without hidden test code
 #   make export     build/grades.csv: one row per student and notebook, plus totals
 # Options: WORKERS=N (default: number of cores), DB_URL=postgresql://... (default SQLite),
-#          COURSE=dir (default build/course), SOURCE=dir (the masters: default the course's
-#          own source/ if it has one, else notebooks/), LMS=zip ASSIGNMENT=id (an LMS export for
+#          COURSE=dir (default build/course; its own nbgrader_config.py, if any, is honoured:
+#          course id, stubs, header, ignore list, cell timeout), SOURCE=dir (the masters:
+#          default the config's source_directory, else the course's own source/ if it has
+#          one, else notebooks/), LMS=zip ASSIGNMENT=id (an LMS export for
 #          zip_collect), CELL_SECONDS / NOTEBOOK_SECONDS (wall-time limits, 60 / 600).
 
 GRADER      := PYTHONPATH=autograder$(if $(PYTHONPATH),:$(PYTHONPATH)) $(BIN)/python -m autograder
