@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import require_program
@@ -341,7 +342,43 @@ def test_one_font_for_node_edge_frame_and_legend_labels():
         assert fonts == {"Helvetica,sans-Serif"}, fonts
     labelled = _sample_drawings()[0].svg()
     assert re.search(r'<g id="tp_e_[^"]*" class="edge[^"]*">.*?<text[^>]*font-family='
-                     r'"Helvetica,sans-Serif"[^>]*>local', labelled, re.S)
+                     r'"Helvetica,sans-Serif"[^>]*>[^<]*local', labelled, re.S)
+
+
+def test_labels_of_parallel_edges_keep_apart_in_a_wider_browser_font():
+    """A node used twice by one parent (notebook 08) draws two edges side by side. dot sizes
+    their labels with Helvetica's widths; a browser without Helvetica falls back to DejaVu
+    Sans (as Chromium does here), which is wider. The labels must not touch even then."""
+    require_program("dot", "graphviz")
+    import json
+
+    import matplotlib
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+                                  / "DejaVuSans.ttf"), size=90)  # 10x: sub-point widths
+
+    def width_pt(text: str, size_pt: float) -> float:
+        return font.getlength(text) / 90 * size_pt
+
+    a = tp.Parameter(1.0, name="a")
+    b = tp.Add(a, a, name="b")
+    c = tp.Add(b, b, name="c")
+    c.backward(update=False)
+    layout = json.loads(subprocess.run(["dot", "-Tjson"], input=draw(c, edge_labels=True)
+                                       .source.encode(), capture_output=True,
+                                       check=True).stdout)
+    labels = []
+    for edge in layout["edges"]:
+        x, y = (float(v) for v in edge["lp"].split(","))
+        lines = edge["label"].split("\\n")
+        half = max(width_pt(line.strip(), float(edge["fontsize"])) for line in lines) / 2
+        labels.append((round(y), x - half, x + half, edge["label"]))
+    pairs = [(p, q) for i, p in enumerate(labels) for q in labels[i + 1:] if p[0] == q[0]]
+    assert len(pairs) == 2  # two ranks, each with two parallel edges
+    for p, q in pairs:
+        left, right = sorted((p, q), key=lambda item: item[1])
+        assert right[1] - left[2] >= 4.0, f"labels touch: {left[3]!r} / {right[3]!r}"
 
 
 def test_jupyter_gets_html_that_fits_the_width_and_the_text_tree():

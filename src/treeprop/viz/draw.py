@@ -207,7 +207,9 @@ def _edge_attrs(e: EdgeView, scale: float, gradients: bool, labels: bool) -> dic
         if e.count > 1:
             parts.append(f"{e.count} edges")
         if parts:
-            attrs["label"] = "\\n".join(parts)
+            # a space each side: dot sizes labels with Helvetica's widths, and a browser that
+            # substitutes a wider sans (DejaVu) would make parallel edges' labels touch
+            attrs["label"] = "\\n".join(f" {part} " for part in parts)
             attrs["fontsize"] = "9"
             attrs["fontcolor"] = "#444444"
     return attrs
