@@ -5,9 +5,6 @@
   death that marks the remaining cells instead of failing the notebook. Test cells are
   never sent to the kernel: every one of them, in every notebook, is decided by the trusted
   harness (:mod:`autograder.harness`). No master and no submission can opt out.
-* :class:`InstrumentTests` and :class:`CheckTampering`: pass-through steps, kept so a grading
-  configuration that names them still loads (tests used to run in the kernel, guarded
-  there; nothing runs there any more).
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import Execute
 
 from .harness import FLOOD_GRACE_SECONDS
 from .sandbox import Limits, process_tree
@@ -39,23 +36,6 @@ def _report(nb) -> dict:
     return nb.metadata.setdefault(REPORT_KEY, {"flags": [], "messages": [], "review": []})
 
 
-def in_kernel_notebooks(masters: dict) -> list[str]:
-    """No notebook's tests run in the kernel: always empty.
-
-    A master's ``treeprop.tests_in_kernel`` (the opt-out of an earlier version) is ignored,
-    and so is anything a submission's metadata says; the worker's configuration
-    (``TreepropGrading.in_kernel``) is no longer read.
-    """
-    return []
-
-
-class InstrumentTests(NbGraderPreprocessor):
-    """Pass-through (see the module docstring)."""
-
-    def preprocess(self, nb, resources):
-        return nb, resources
-
-
 def _is_locked_code(cell) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.cell_type == "code" and bool(meta.get("locked")) and not meta.get("grade") \
@@ -65,13 +45,6 @@ def _is_locked_code(cell) -> bool:
 def _fail(cell, ename: str, message: str) -> None:
     cell.outputs.append(new_output("error", ename=ename, evalue=message,
                                    traceback=[f"{ename}: {message}"]))
-
-
-class CheckTampering(NbGraderPreprocessor):
-    """Pass-through (see the module docstring)."""
-
-    def preprocess(self, nb, resources):
-        return nb, resources
 
 
 class SandboxExecute(Execute):

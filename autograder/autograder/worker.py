@@ -388,7 +388,7 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
     limits = Limits.from_dict(job.limits)
 
     # 3. nbgrader autograde with our preprocessors and the sandboxed kernel
-    from .execute import CheckTampering, InstrumentTests, SandboxExecute
+    from .execute import SandboxExecute
 
     c = Config()
     for section, values in (job.settings or {}).items():  # the course's own settings
@@ -408,9 +408,6 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
     c.SandboxKernelManager.sandbox_ipc = str(ipc)
     c.SandboxKernelManager.sandbox_limits = limits.to_dict()
     c.Application.log_level = "ERROR"
-    from .execute import in_kernel_notebooks
-
-    c.TreepropGrading.in_kernel = in_kernel_notebooks(masters)
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -421,7 +418,7 @@ def _grade_into(job: GradeJob, result: GradeResult, tmp: Path) -> None:
     )
 
     c.Autograde.autograde_preprocessors = [
-        InstrumentTests, SandboxExecute, CheckTampering, IgnorePattern,
+        SandboxExecute, IgnorePattern,
         ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
         CheckCellMetadata,
     ]
