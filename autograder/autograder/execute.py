@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import zmq
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -73,86 +74,92 @@ class SandboxExecute(Execute):
         deadline = time.monotonic() + budget
         self.timeout_func = None
         stop_reason = None
-        with self.setup_kernel():
-            info = self.wait_for_reply(self.kc.kernel_info())
-            if info:
-                nb.metadata["language_info"] = info["content"]["language_info"]
-            problem = self._boot_kernel()
-            if problem:
-                report["messages"].append(problem)
-            pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
-            keep = self._sandbox_pids(pid)
-            self._limits_now = Limits.from_dict(
-                self.config.get("SandboxKernelManager", {}).get("sandbox_limits", {}))
-            self._events_seen = self._sandbox_events()
-            self._killed_said = False
-            if problem:
-                raise RuntimeError(f"the grading channel could not be set up: {problem}")
-            from .harness import HarnessGlobals
+        self._wire = None
+        try:
+            with self.setup_kernel():
+                info = self.wait_for_reply(self.kc.kernel_info())
+                if info:
+                    nb.metadata["language_info"] = info["content"]["language_info"]
+                problem = self._boot_kernel()
+                if problem:
+                    report["messages"].append(problem)
+                pid = self.km.kernel_host_pid() if hasattr(self.km, "kernel_host_pid") else None
+                keep = self._sandbox_pids(pid)
+                self._limits_now = Limits.from_dict(
+                    self.config.get("SandboxKernelManager", {}).get("sandbox_limits", {}))
+                self._events_seen = self._sandbox_events()
+                self._killed_said = False
+                if problem:
+                    raise RuntimeError(f"the grading channel could not be set up: {problem}")
+                from .harness import HarnessGlobals
 
-            helpers = HarnessGlobals(None)
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                if stop_reason:
-                    self._mark_not_run(cell, stop_reason)
-                    continue
-                left = deadline - time.monotonic()
-                if left <= 1:
-                    stop_reason = (f"the notebook used up its time limit of {budget:g} s; "
-                                   "this cell was not run")
-                    report["messages"].append(f"notebook time limit ({budget:g} s) reached")
-                    self._mark_not_run(cell, stop_reason)
-                    continue
-                self.timeout = int(max(1, min(cell_seconds, left)))
-                if is_test_cell(cell):
-                    stop_reason = self._harness_cell(cell, index, helpers, report, keep, pid)
-                    continue
-                self._cell_out = 0
-                self._flooded = False
-                self._flood_interrupted = False
-                timed_out = False
-                started = time.monotonic()
-                try:
-                    self.preprocess_cell(cell, resources, index)
-                except DeadKernelError:
+                helpers = HarnessGlobals(None)
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    if stop_reason:
+                        self._mark_not_run(cell, stop_reason)
+                        continue
+                    left = deadline - time.monotonic()
+                    if left <= 1:
+                        stop_reason = (f"the notebook used up its time limit of {budget:g} s; "
+                                       "this cell was not run")
+                        report["messages"].append(f"notebook time limit ({budget:g} s) reached")
+                        self._mark_not_run(cell, stop_reason)
+                        continue
+                    self.timeout = int(max(1, min(cell_seconds, left)))
+                    if is_test_cell(cell):
+                        stop_reason = self._harness_cell(cell, index, helpers, report, keep, pid)
+                        continue
+                    self._cell_out = 0
+                    self._flooded = False
+                    self._flood_interrupted = False
+                    timed_out = False
+                    started = time.monotonic()
+                    try:
+                        self.preprocess_cell(cell, resources, index)
+                    except DeadKernelError:
+                        self._cancel_late_interrupt()
+                        _fail(cell, "KernelDied", KERNEL_ENDED_CELL)
+                        report["messages"].append(self._death_message(index))
+                        stop_reason = NOT_RUN_AFTER_END
+                        continue
+                    except CellTimeoutError:
+                        timed_out = True
+                        _fail(cell, "CellTimeoutError", f"cell exceeded {self.timeout} s")
                     self._cancel_late_interrupt()
-                    _fail(cell, "KernelDied", KERNEL_ENDED_CELL)
-                    report["messages"].append(self._death_message(index))
-                    stop_reason = NOT_RUN_AFTER_END
-                    continue
-                except CellTimeoutError:
-                    timed_out = True
-                    _fail(cell, "CellTimeoutError", f"cell exceeded {self.timeout} s")
-                self._cancel_late_interrupt()
-                timed_out = timed_out or time.monotonic() - started >= self.timeout - 0.5 or any(
-                    o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
-                how = _ended_by_itself(cell,
-                                       interrupted_by_us=timed_out or self._flood_interrupted)
-                if how:
-                    report["messages"].append(kernel_ended_message(index, how))
-                    stop_reason = NOT_RUN_AFTER_END
-                if self._flood_interrupted:
-                    # Wait for the kernel here, so the interrupt reaches this cell (or an
-                    # idle kernel, which ignores it) and never lands in the next cell.
-                    self._responsive()
-                if keep is not None:
-                    strays = _kill_descendants(pid, keep)
-                    if strays:
+                    timed_out = (timed_out or time.monotonic() - started >= self.timeout - 0.5
+                                 or any(o.get("ename") == "CellTimeoutError"
+                                        for o in cell.get("outputs", [])))
+                    how = _ended_by_itself(cell,
+                                           interrupted_by_us=timed_out or self._flood_interrupted)
+                    if how:
+                        report["messages"].append(kernel_ended_message(index, how))
+                        stop_reason = NOT_RUN_AFTER_END
+                    if self._flood_interrupted:
+                        # Wait for the kernel here, so the interrupt reaches this cell (or an
+                        # idle kernel, which ignores it) and never lands in the next cell.
+                        self._responsive()
+                    if keep is not None:
+                        strays = _kill_descendants(pid, keep)
+                        if strays:
+                            report["messages"].append(
+                                f"cell {index} left {strays} stray processes (killed)")
+                    if self._flooded:
+                        report["messages"].append(f"cell {index} exceeded the output limit")
+                    for note in _limit_notes(cell, self._limits_now) + self._sandbox_notes():
+                        report["messages"].append(f"cell {index} {note}")
+                    if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
                         report["messages"].append(
-                            f"cell {index} left {strays} stray processes (killed)")
-                if self._flooded:
-                    report["messages"].append(f"cell {index} exceeded the output limit")
-                for note in _limit_notes(cell, self._limits_now) + self._sandbox_notes():
-                    report["messages"].append(f"cell {index} {note}")
-                if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
-                    report["messages"].append(
-                        f"cell {index} exceeded the time limit of {self.timeout} s")
-                    if not self._responsive():
-                        stop_reason = ("the kernel stopped responding after a cell timed "
-                                       "out; this cell was not run")
-                if not stop_reason and _is_locked_code(cell):
-                    self._learn_helpers(cell, helpers, report)
+                            f"cell {index} exceeded the time limit of {self.timeout} s")
+                        if not self._responsive():
+                            stop_reason = ("the kernel stopped responding after a cell timed "
+                                           "out; this cell was not run")
+                    if not stop_reason and _is_locked_code(cell):
+                        self._learn_helpers(cell, helpers, report)
+        finally:
+            if self._wire is not None:
+                self._wire.close()
         return nb, self.resources
 
     # -- the trusted harness -------------------------------------------------------------
@@ -175,7 +182,7 @@ class SandboxExecute(Execute):
 
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
         channel = Channel(self.kc, self.km, Sink(self._out_cap),
-                          deadline=time.monotonic() + self.timeout)
+                          deadline=time.monotonic() + self.timeout, wire=self._wire)
         helpers.channel = channel
         verdict = run_test_cell(cell.source, channel, helpers, f"<test {grade_id}>")
         cell.outputs = [nbformat.from_dict(o) for o in verdict.cell_outputs()]
@@ -269,6 +276,14 @@ class SandboxExecute(Execute):
         if content.get("status") != "ok":
             return (f"kernel set-up failed ({content.get('ename')}: "
                     f"{str(content.get('evalue'))[:200]}); output bounded by the grader only")
+        from .harness import GraderChannelError, Wire
+
+        try:
+            self._wire = Wire.open(self.kc, self.km, content)
+        except (GraderChannelError, zmq.ZMQError) as error:
+            return f"the grading channel could not be opened ({error})"
+        if hasattr(self.km, "wait_ipc_locked") and not self.km.wait_ipc_locked():
+            return "the kernel's socket folder could not be made read-only"
         return None
 
     def _mark_not_run(self, cell, reason: str) -> None:

@@ -10,13 +10,14 @@ every name the cell does not define itself resolves, in this order, to
 3. a :class:`Remote` handle to the object of that name in the kernel.
 
 Every use of a handle (attribute, call, item, ``len``, ``float``, ...) is one request over
-the kernel's shell channel, carrying only JSON (see :mod:`autograder.kernel_agent`).
+the grader's own socket to the kernel's agent, carrying only JSON (see
+:mod:`autograder.kernel_agent`).
 Answers come back as plain values (numbers, strings, lists, tuples, dicts, sets, numpy
 arrays) or as new handles. A handle can be compared only with itself (identity): ``==``
 or ``<`` against a value, ``bool()`` and ``hash`` by value are refused, so an object with
 a lying ``__eq__``, ``__float__`` or ``__bool__`` cannot pass a test; the comparison always
 happens here, on plain values. Functions of the test passed to student code (a callback)
-stay here too: the kernel calls them back through the stdin channel.
+stay here too: the kernel calls them back over the same socket.
 
 What the kernel sees is only requests (the names, attributes and arguments of the calls):
 the test's source, its expected values and its asserts never leave this process, so the
@@ -27,18 +28,17 @@ decided where the student has no code.
 from __future__ import annotations
 
 import ast
-import asyncio
 import builtins
 import contextlib
 import importlib
 import io
 import json
 import math
+import secrets
 import time
 from dataclasses import dataclass, field
 
 import zmq
-import zmq.asyncio
 from jupyter_core.utils import run_sync
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
@@ -48,7 +48,7 @@ TRUSTED_MODULES = frozenset({
     "math", "cmath", "numpy", "random", "itertools", "functools", "operator", "statistics",
     "collections", "fractions", "decimal", "json", "re", "string", "copy", "time",
 })
-MAX_REPLY = 32 * 1024**2
+MAX_REPLY = 16 * 1024**2
 
 
 class GraderChannelError(Exception):
@@ -61,6 +61,10 @@ class KernelGone(Exception):
 
 class TestTimeLimit(Exception):
     """The test cell used up its time."""
+
+
+class KernelEnded(Exception):
+    """The submission's code raised SystemExit or KeyboardInterrupt while a test ran."""
 
 
 class OutputFlood(Exception):
@@ -235,7 +239,7 @@ _PROBES = frozenset({
 
 
 class _RemoteClassMeta(type):
-    """Builds a test's class in the kernel; its methods stay here, called back over stdin."""
+    """Builds a test's class in the kernel; its methods stay here, called back."""
 
     def __new__(mcls, name, bases, namespace, **kwargs):
         if namespace.get("_maker"):  # the maker itself
@@ -334,13 +338,17 @@ class Sink:
 class Channel:
     """The harness's end of the grading channel to one kernel (see the module doc)."""
 
-    def __init__(self, kc, km, sink: Sink, deadline: float):
-        self.kc, self.km, self.sink, self.deadline = kc, km, sink, deadline
+    def __init__(self, kc, km, sink: Sink, deadline: float, wire: Wire):
+        self.kc, self.km, self.sink, self.deadline, self.wire = kc, km, sink, deadline, wire
+        self.token = secrets.token_hex(8)  # this test cell's session
+        self.session: str | None = None  # msg_id of the serve execute
+        self.session_reply: dict | None = None
+        self.session_idle = False
+        self.timed_out = False
         self.remotes: dict[int, Remote] = {}
         self.exceptions: dict[int, type] = {}
         self.callbacks: dict[int, object] = {}
         self.names: dict[str, object] = {}
-        self.stdin_depth = 0
         self.flood_since: float | None = None
         self.flood_interrupted = False
         self.requests = 0
@@ -471,39 +479,48 @@ class Channel:
 
     # -- requests ------------------------------------------------------------------------
     def request(self, request: dict):
+        """One question to the kernel's agent, answered over the grading socket."""
         self.requests += 1
-        if self.stdin_depth:
-            self.kc.input(json.dumps({"rpc": request}))
-            reply = self._await_prompt()
-        else:
-            code = f"_treeprop_rpc({json.dumps(request)!r})"
-            msg_id = self.kc.execute(code, silent=True, store_history=False,
-                                     allow_stdin=True)
-            reply = self._pump(msg_id)
-        if not isinstance(reply, dict):
-            raise GraderChannelError("the kernel's reply is not an object")
+        if self.session is None:
+            self._open_session()
+        self.wire.sequence += 1
+        number = self.wire.sequence
+        self.wire.send({"t": self.token, "n": number, "rpc": request})
+        reply = self._wait(number)
         if "error" in reply:
             self.raise_remote(reply["error"])
         if "ok" not in reply:
             raise GraderChannelError("the kernel's reply has no value")
         return self.decode(reply["ok"])
 
+    def _open_session(self) -> None:
+        """Start the kernel's serve loop for this test cell: one execute for all its requests."""
+        self.session = self.kc.execute(f"_treeprop_serve({self.token!r})", silent=True,
+                                       store_history=False, allow_stdin=False)
+
+    def close(self) -> None:
+        """End this test cell's session and collect what it printed (bounded wait)."""
+        if self.session is None or self.session_reply is not None and self.session_idle:
+            return
+        with contextlib.suppress(Exception):
+            self.wire.send({"t": self.token, "done": True})
+        self.deadline = min(self.deadline, time.monotonic() + 5) if not self.timed_out \
+            else time.monotonic() + 2
+        with contextlib.suppress(Exception):
+            self._wait(None)
+
     def _left(self) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            self._interrupt()
+            if not self.timed_out:
+                self.timed_out = True
+                self._interrupt()
             raise TestTimeLimit()
         return left
 
     def _interrupt(self) -> None:
         with contextlib.suppress(Exception):
             run_sync(self.km.interrupt_kernel)()
-
-    def _next(self, timeout: float):
-        """(channel name, message) of the next message on shell, iopub or stdin."""
-        channels = {"shell": self.kc.shell_channel, "iopub": self.kc.iopub_channel,
-                    "stdin": self.kc.stdin_channel}
-        return run_sync(_next_message)(channels, timeout)
 
     def _stop_flood(self) -> None:
         """Interrupt a flood that goes on past the grace time (once per flood)."""
@@ -516,83 +533,84 @@ class Channel:
             self.flood_interrupted = True
             self._interrupt()
 
-    def _wait(self, msg_id: str | None, want_prompt: bool):
-        reply, idle, quiet = None, msg_id is None, 0.0
+    def _wait(self, number: int | None) -> dict:
+        """The reply to request ``number`` (None: the session's end), serving callbacks and
+        keeping the student's output meanwhile."""
+        quiet = 0.0
+        wire = self.wire
         while True:
             self._stop_flood()
-            if self.flood_interrupted and ((reply is not None and idle) or want_prompt
-                                           and quiet >= 1):
-                raise OutputFlood("the submission's code printed past the output limit")
+            if self.session_reply is not None and self.session_idle:
+                message = wire.receive(self.token, block=False)  # a reply that came first
+                while message is not None and number is not None and \
+                        message.get("n") != number:
+                    message = wire.receive(self.token, block=False)
+                if message is not None and number is not None:
+                    return message
+                if number is None:
+                    return {}
+                raise self._session_ended()
             left = self._left()
-            name, msg = self._next(min(left, 1.0))
-            if msg is None:
+            ready = wire.poll(min(left, 1.0))
+            if not ready:
                 quiet += 1.0
                 if quiet >= 2 and not run_sync(self.km.is_alive)():
                     raise KernelGone()
                 continue
             quiet = 0.0
-            parent = msg.get("parent_header", {}).get("msg_id")
-            kind = msg.get("msg_type")
-            if name == "iopub":
-                if msg_id is not None and parent != msg_id and not want_prompt:
-                    continue
-                self._output(kind, msg.get("content", {}))
-                if kind == "status" and parent == msg_id and \
-                        msg["content"].get("execution_state") == "idle":
-                    idle = True
-            elif name == "stdin" and kind == "input_request":
-                prompt = self._parse(msg["content"].get("prompt", ""))
-                if isinstance(prompt, dict) and "callback" in prompt:
-                    self._callback(prompt)
-                    continue
-                if want_prompt:
-                    return prompt
-                raise GraderChannelError("the kernel asked for input")
-            elif name == "shell" and parent == msg_id and kind == "execute_reply":
-                reply = msg.get("content", {})
-            if reply is not None and idle and not want_prompt and not self.flood_interrupted:
-                return reply
+            if wire.socket in ready:
+                message = wire.receive(self.token, block=False)
+                if message is not None:
+                    if "callback" in message:
+                        self._callback(message)
+                    elif number is not None and message.get("n") == number and (
+                            "ok" in message or "error" in message):
+                        return message
+            if wire.iopub in ready:
+                for msg in wire.drain(wire.iopub):
+                    if msg.get("parent_header", {}).get("msg_id") != self.session:
+                        continue
+                    content = msg.get("content", {})
+                    self._output(msg.get("msg_type"), content)
+                    if msg.get("msg_type") == "status" and \
+                            content.get("execution_state") == "idle":
+                        self.session_idle = True
+            if wire.shell in ready:
+                for msg in wire.drain(wire.shell):
+                    if msg.get("parent_header", {}).get("msg_id") == self.session and \
+                            msg.get("msg_type") == "execute_reply":
+                        self.session_reply = msg.get("content", {}) or {"status": "?"}
 
-    def _pump(self, msg_id: str):
-        content = self._wait(msg_id, want_prompt=False)
-        for payload in content.get("payload", []) or []:
-            if isinstance(payload, dict) and payload.get("source") == "treeprop":
-                data = payload.get("data")
-                if not isinstance(data, str) or len(data) > MAX_REPLY:
-                    raise GraderChannelError("the kernel's reply is too large or not text")
-                return self._parse(data)
-        raise GraderChannelError(
+    def _session_ended(self) -> Exception:
+        """The serve loop ended before it answered: why, as the test's failure."""
+        if self.flood_interrupted:
+            return OutputFlood("the submission's code printed past the output limit")
+        ename = str(self.session_reply.get("ename", ""))
+        if self.session_reply.get("status") == "error" and not self.timed_out and \
+                ename in ("SystemExit", "KeyboardInterrupt"):
+            error = KernelEnded(f"the submission's code raised {ename} during the test")
+            error.remote_type = ename
+            return error
+        return GraderChannelError(
             "the kernel did not answer the grader (its channel was altered or removed)")
 
-    def _await_prompt(self):
-        return self._wait(None, want_prompt=True)
-
-    @staticmethod
-    def _parse(text):
-        if not isinstance(text, str) or len(text) > MAX_REPLY:
-            raise GraderChannelError("the kernel's reply is too large or not text")
-        try:
-            return json.loads(text)
-        except ValueError as error:
-            raise GraderChannelError("the kernel's reply is not JSON") from error
-
-    def _callback(self, prompt: dict) -> None:
-        function = self.callbacks.get(prompt.get("callback"))
-        self.stdin_depth += 1
+    def _callback(self, message: dict) -> None:
+        function = self.callbacks.get(message.get("callback"))
         try:
             if function is None:
                 raise GraderChannelError("the kernel called back an unknown function")
-            args = self.decode(prompt.get("args", {"$l": []}))
-            kwargs = self.decode(prompt.get("kwargs", {"$d": []}))
-            result = {"ok": self.encode(function(*args, **dict(kwargs)))}
+            args = self.decode(message.get("args", {"$l": []}))
+            kwargs = self.decode(message.get("kwargs", {"$d": []}))
+            if not isinstance(args, list) or not isinstance(kwargs, dict) or \
+                    not all(isinstance(k, str) for k in kwargs):
+                raise GraderChannelError("the kernel called back with malformed arguments")
+            result = {"ok": self.encode(function(*args, **kwargs))}
         except (KernelGone, TestTimeLimit, GraderChannelError):
             raise
         except Exception as error:  # noqa: BLE001 - handed to the student's code
             result = {"error": {"base": _builtin_exception(type(error).__name__).__name__,
                                 "message": str(error)[:2000]}}
-        finally:
-            self.stdin_depth -= 1
-        self.kc.input(json.dumps(result))
+        self.wire.send({"t": self.token, "reply": result})
 
     def _output(self, kind: str, content: dict) -> None:
         """Keep what the student's code printed or displayed (never a result or error)."""
@@ -611,21 +629,95 @@ class Channel:
                                "metadata": {}})
 
 
-async def _next_message(channels: dict, timeout: float):
-    """Wait for and read the next message on any channel, in one turn of the event loop
-    (a request costs about three of these; polling and reading apart cost twice as many)."""
-    poller = zmq.asyncio.Poller()
-    for channel in channels.values():
-        poller.register(channel.socket, zmq.POLLIN)
-    try:
-        events = await poller.poll(int(max(0.0, timeout) * 1000))
-    except asyncio.CancelledError:  # pragma: no cover
-        return None, None
-    ready = {socket for socket, _ in events}
-    for name, channel in channels.items():
-        if channel.socket in ready:
-            return name, await channel.get_msg(timeout=1)
-    return None, None
+
+class Wire:
+    """The grader's socket to one kernel's agent, and synchronous views of the kernel's
+    shell and iopub sockets: a request is one send and one receive, with no event loop and
+    no execute of its own (the harness's share of a request is tens of microseconds)."""
+
+    BATCH = 256
+
+    def __init__(self, kc, endpoint: str):
+        self.session = kc.session
+        self.context = zmq.Context()
+        self.socket = self.context.socket(zmq.PAIR)
+        self.socket.setsockopt(zmq.LINGER, 0)
+        # A larger message is dropped by zmq; past RCVHWM the kernel's sends wait: what a
+        # kernel can make the grader hold is bounded (RCVHWM x MAX_REPLY).
+        self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_REPLY)
+        self.socket.setsockopt(zmq.RCVHWM, 8)
+        self.socket.connect(endpoint)
+        self.iopub = zmq.Socket.shadow(kc.iopub_channel.socket.underlying)
+        self.shell = zmq.Socket.shadow(kc.shell_channel.socket.underlying)
+        self.poller = zmq.Poller()
+        for socket in (self.socket, self.iopub, self.shell):
+            self.poller.register(socket, zmq.POLLIN)
+        self.sequence = 0
+
+    @classmethod
+    def open(cls, kc, km, boot_reply: dict) -> Wire:
+        """Connect to the agent installed by the boot execute whose reply is ``boot_reply``.
+        Only where the agent said it listens, and only before any student code ran."""
+        endpoint = None
+        for payload in (boot_reply or {}).get("payload", []) or []:
+            if isinstance(payload, dict) and payload.get("source") == "treeprop-endpoint":
+                endpoint = payload.get("data")
+        if not isinstance(endpoint, str):
+            raise GraderChannelError("the kernel's agent did not say where it listens")
+        if endpoint.startswith("ipc://"):
+            # the kernel's path, seen from here (inside the sandbox's own root if any)
+            root = getattr(km, "sandbox_root", None) or ""
+            inside = endpoint[len("ipc://"):]
+            if root and not inside.startswith(root):
+                inside = root + inside
+            endpoint = "ipc://" + inside
+        elif not endpoint.startswith("tcp://"):
+            raise GraderChannelError("the kernel's agent listens on an unknown transport")
+        return cls(kc, endpoint)
+
+    def send(self, message: dict) -> None:
+        self.socket.send(json.dumps(message).encode())
+
+    def poll(self, timeout: float) -> set:
+        return {socket for socket, _ in self.poller.poll(int(max(0.0, timeout) * 1000))}
+
+    def receive(self, token: str, block: bool = True) -> dict | None:
+        """The next message on the grading socket that belongs to session ``token``; None
+        if there is none yet (after at most ``BATCH`` stale ones, so a kernel that sends
+        without end never keeps the harness from its deadline)."""
+        for _ in range(self.BATCH):
+            try:
+                data = self.socket.recv(0 if block else zmq.NOBLOCK)
+            except zmq.Again:
+                return None
+            try:
+                message = json.loads(data)
+            except ValueError as error:
+                raise GraderChannelError("the kernel's reply is not JSON") from error
+            if not isinstance(message, dict):
+                raise GraderChannelError("the kernel's reply is not an object")
+            if message.get("t") == token:
+                return message
+        return None
+
+    def drain(self, socket) -> list[dict]:
+        """The messages waiting on one of the kernel's own sockets (at most ``BATCH``),
+        parsed and their signatures checked."""
+        found = []
+        for _ in range(self.BATCH):
+            try:
+                frames = socket.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            with contextlib.suppress(Exception):  # a bad signature: not the kernel's
+                _, frames = self.session.feed_identities(frames)
+                found.append(self.session.deserialize(frames))
+        return found
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.socket.close(linger=0)
+            self.context.term()
 
 
 def _builtin_exception(name) -> type:
@@ -786,11 +878,16 @@ def run_test_cell(source: str, channel: Channel, helpers: dict, label: str) -> V
     namespace = HarnessGlobals(channel, helpers)
     try:
         code = compile(source, label, "exec")
-        with contextlib.redirect_stdout(printed):
-            exec(code, namespace)  # noqa: S102 - the instructor's test, in the harness
+        try:
+            with contextlib.redirect_stdout(printed):
+                exec(code, namespace)  # noqa: S102 - the instructor's test, in the harness
+        finally:
+            channel.close()
     except TestTimeLimit:
         return _finish(channel, printed, False, "CellTimeoutError",
                        "the test cell used up its time limit", "time")
+    except KernelEnded as error:
+        return _finish(channel, printed, False, error.remote_type, str(error), None)
     except KernelGone:
         return _finish(channel, printed, False, "KernelDied",
                        "the kernel died while the test called the submission's code", "kernel")

@@ -18,7 +18,19 @@ The ``keep`` request builds its argument in the kernel and answers with a handle
 test can hand the submission a list of the kernel's own and see afterwards whether it changed.
 The ``survey`` request describes a whole graph at once (every node below the target once, with
 its children and the attributes asked for), so a test of a 6,000-node graph is one request.
+
+Transport: the agent binds its own zmq PAIR socket next to the kernel's sockets (inside the
+sandbox's private ipc folder) and the harness connects to it. A test cell is one *session*:
+the harness runs ``_treeprop_serve(token)`` once (a silent execute) and then sends requests
+``{"t": token, "n": k, "rpc": request}``; the agent answers each with ``{"t", "n", "ok" |
+"error"}``, calls a harness function back with ``{"t", "callback": id, "args", "kwargs"}``
+(answered by ``{"t", "reply": ...}``, with nested requests in between), and returns on
+``{"t", "done": true}``. So a request costs one message each way, not one execute of its
+own; a message carrying another session's token is stale and ignored.
 """
+
+
+MAX_MESSAGE = 16 * 1024**2  # the harness's limit too (zmq drops anything larger)
 
 
 def _treeprop_agent_install() -> None:
@@ -28,11 +40,10 @@ def _treeprop_agent_install() -> None:
     import operator
     import sys
 
+    import zmq
     from IPython import get_ipython
 
     shell = get_ipython()
-    kernel = shell.kernel
-    raw_input = kernel.raw_input
     objects: dict = {}
     ids: dict = {}
     plain_exceptions = {name: getattr(builtins, name) for name in dir(builtins)
@@ -85,10 +96,21 @@ def _treeprop_agent_install() -> None:
 
     def callback(cid):
         def call_harness(*args, **kwargs):
-            reply = json.loads(raw_input(json.dumps(
-                {"callback": cid, "args": enc(list(args)), "kwargs": enc(kwargs)})))
-            while "rpc" in reply:  # the harness asks something while we wait for it
-                reply = json.loads(raw_input(json.dumps(serve(reply["rpc"]))))
+            token = state["token"]
+            if token is None or state["done"]:
+                raise RuntimeError("a function of the grader's test was called after its test "
+                                   "ended")
+            send({"t": token, "callback": cid, "args": enc(list(args)), "kwargs": enc(kwargs)})
+            while True:  # the harness may ask things while we wait for its answer
+                message = receive(token)
+                if "rpc" in message:
+                    send(answer(message, token))
+                elif "reply" in message:
+                    reply = message["reply"] if isinstance(message["reply"], dict) else {}
+                    break
+                elif "done" in message:
+                    state["done"] = True
+                    raise RuntimeError("the grader's test ended while its function ran")
             if "error" in reply:
                 raise plain_exceptions.get(reply["error"].get("base"), RuntimeError)(
                     reply["error"].get("message", "the grader's function failed"))
@@ -240,14 +262,70 @@ def _treeprop_agent_install() -> None:
                                   type(a) in (str, int, float, bool) for a in error.args)
                               else {"$l": []}}}
 
-    def entry(text: str) -> None:
-        try:
-            reply = json.dumps(serve(json.loads(text)))
-        except Exception as error:  # noqa: BLE001 - e.g. a value JSON cannot carry
-            reply = json.dumps({"error": {"type": type(error).__name__, "base": "TypeError",
-                                          "classes": [], "message": str(error)[:2000],
-                                          "args": {"$l": []}}})
-        shell.payload_manager.write_payload({"source": "treeprop", "data": reply})
+    context = zmq.Context()
+    socket = context.socket(zmq.PAIR)
+    socket.setsockopt(zmq.LINGER, 0)
+    state = {"token": None, "done": False}
+    try:
+        from ipykernel.kernelapp import IPKernelApp
 
-    shell.user_ns["_treeprop_rpc"] = entry
-    shell.user_ns_hidden["_treeprop_rpc"] = entry
+        app = IPKernelApp.instance() if IPKernelApp.initialized() else None
+    except Exception:  # noqa: BLE001 - not an ipykernel: tcp on loopback
+        app = None
+    if app is not None and app.transport == "ipc":
+        endpoint = f"ipc://{app.ip}-grader"
+        socket.bind(endpoint)
+    else:
+        host = app.ip if app is not None and app.ip else "127.0.0.1"
+        endpoint = f"tcp://{host}:{socket.bind_to_random_port(f'tcp://{host}')}"
+
+    def send(message) -> None:
+        socket.send((message if isinstance(message, str) else json.dumps(message)).encode())
+
+    def receive(token):
+        """The next message of this session (stale ones dropped); polls so that an
+        interrupt from the grader is felt at once."""
+        while True:
+            while not socket.poll(50):
+                pass
+            try:
+                message = json.loads(socket.recv())
+            except ValueError:
+                continue
+            if isinstance(message, dict) and message.get("t") == token:
+                return message
+
+    def answer(message, token) -> str:
+        """The reply to one request, as JSON text (an error reply if it cannot be sent)."""
+        try:
+            reply = serve(message["rpc"])
+            text = json.dumps({"t": token, "n": message.get("n"), **reply})
+        except Exception as error:  # noqa: BLE001 - e.g. a value JSON cannot carry
+            text = None
+            problem = f"{type(error).__name__}: {error}"
+        else:
+            problem = "the value is too large to send to the grader"
+        if text is None or len(text) > MAX_MESSAGE:
+            text = json.dumps({"t": token, "n": message.get("n"), "error": {
+                "type": "TypeError", "base": "TypeError", "classes": [],
+                "message": problem[:2000], "args": {"$l": []}}})
+        return text
+
+    def serve_session(token: str) -> None:
+        """One test cell: answer the harness's requests until it says done."""
+        state["token"], state["done"] = token, False
+        try:
+            while not state["done"]:
+                message = receive(token)
+                if "rpc" in message:
+                    send(answer(message, token))
+                elif "done" in message:
+                    return
+        finally:
+            state["token"] = None
+
+    serve_session.socket = socket  # untrusted side: nothing here is a secret
+    serve_session.answer = answer
+    shell.user_ns["_treeprop_serve"] = serve_session
+    shell.user_ns_hidden["_treeprop_serve"] = serve_session
+    shell.payload_manager.write_payload({"source": "treeprop-endpoint", "data": endpoint})

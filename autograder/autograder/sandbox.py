@@ -522,6 +522,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self.connection_file = str(private / "kernel.json")
         self._cgroup: SandboxCgroup | None = None
         self._watch_stop = threading.Event()
+        self.ipc_locked = threading.Event()
         self._watcher: threading.Thread | None = None
         self.sandbox_root: str | None = None
         self.sandbox_killed: str | None = None  # why the grader killed the sandbox
@@ -575,6 +576,7 @@ class SandboxKernelManager(AsyncKernelManager):
                 break
             await asyncio.sleep(0.01)
         self._watch_stop.clear()
+        self.ipc_locked.clear()
         self._watcher = threading.Thread(target=self._watch, name="sandbox-watch",
                                          daemon=True)
         self._watcher.start()
@@ -601,6 +603,8 @@ class SandboxKernelManager(AsyncKernelManager):
         limits = Limits.from_dict(self.sandbox_limits)
         pid = self.kernel_host_pid()
         locked = os.geteuid() != 0  # without root the kernel owns the folder anyway
+        if locked:
+            self.ipc_locked.set()
         next_poll = 0.0
         while not self._watch_stop.wait(0.01 if not locked else 0.1):
             if pid is None or not _pid_alive(pid):
@@ -619,7 +623,8 @@ class SandboxKernelManager(AsyncKernelManager):
                     return
 
     def _lock_ipc(self, folder: str) -> bool:
-        """Once the kernel's five sockets exist, make their folder read-only for it.
+        """Once the kernel's five sockets and the grading socket exist (bound by the boot
+        code, before any student code runs), make their folder read-only for it.
 
         Anything but sockets there (a link the student put in their place) kills the
         sandbox: the grader must never connect anywhere else.
@@ -633,14 +638,20 @@ class SandboxKernelManager(AsyncKernelManager):
             self.sandbox_killed = "something other than the kernel's sockets in its ipc folder"
             _kill_tree(self.kernel_host_pid())
             return True
-        if len(names) < max(1, len(self.ports)):
+        if len(names) < len(self.ports) + 1:
             return False
         try:
             os.chown(folder, 0, 0)
             os.chmod(folder, 0o755)
         except OSError:
             return False
+        self.ipc_locked.set()
         return True
+
+    def wait_ipc_locked(self, timeout: float = 10.0) -> bool:
+        """True once the ipc folder is read-only for the kernel (at once without root, where
+        the kernel owns it anyway). The grader waits for it before any student code runs."""
+        return self.ipc_locked.wait(timeout)
 
 
 def _sandbox_root_of(pid: int) -> str | None:

@@ -13,7 +13,13 @@ if str(ROOT / "autograder") not in sys.path:
     sys.path.insert(0, str(ROOT / "autograder"))
 
 from autograder.execute import BOOT_SOURCE  # noqa: E402
-from autograder.harness import Channel, HarnessGlobals, Sink, run_test_cell  # noqa: E402
+from autograder.harness import (  # noqa: E402
+    Channel,
+    HarnessGlobals,
+    Sink,
+    Wire,
+    run_test_cell,
+)
 
 pytestmark = [pytest.mark.autograder, pytest.mark.slow]
 
@@ -44,14 +50,17 @@ def kernel():
     for source, silent in ((code, True), (STUDENT, False)):
         reply = run_sync(kc.execute_interactive)(source, silent=silent, timeout=60)
         assert reply["content"]["status"] == "ok", reply["content"]
-    yield km, kc
+        if silent:
+            wire = Wire.open(kc, km, reply["content"])
+    yield km, kc, wire
+    wire.close()
     kc.stop_channels()
     run_sync(km.shutdown_kernel)(now=True)
 
 
 def verdict(kernel, source):
-    km, kc = kernel
-    channel = Channel(kc, km, Sink(1 << 20), deadline=time.monotonic() + 30)
+    km, kc, wire = kernel
+    channel = Channel(kc, km, Sink(1 << 20), deadline=time.monotonic() + 30, wire=wire)
     return run_test_cell(source, channel, HarnessGlobals(channel), "<test>")
 
 
@@ -119,7 +128,7 @@ assert found[0][0] is top and found[1][1][0] is found[2][0]  # handles keep thei
 def _with_graph_helpers(kernel):
     from jupyter_core.utils import run_sync
 
-    _, kc = kernel
+    _, kc, _ = kernel
     reply = run_sync(kc.execute_interactive)(GRAPH, timeout=60)
     assert reply["content"]["status"] == "ok", reply["content"]
 
@@ -144,21 +153,28 @@ def test_nodes_below_costs_one_request_however_large_the_graph(kernel):
 def test_a_malformed_description_from_the_kernel_scores_zero(kernel):
     from jupyter_core.utils import run_sync
 
-    _, kc = kernel
+    _, kc, _ = kernel
     # a submission that answers the survey itself with something that is not a graph
-    forged = ("_real = _treeprop_rpc\n"
-              "def _treeprop_rpc(text):\n"
-              "    if '\"survey\"' in text:\n"
-              "        get_ipython().payload_manager.write_payload(\n"
-              "            {'source': 'treeprop', 'data': '{\"ok\": {\"$l\": [1, 2]}}'})\n"
-              "    else:\n"
-              "        _real(text)\n")
+    forged = ("import json\n"
+              "_real = _treeprop_serve\n"
+              "def _treeprop_serve(token):\n"
+              "    while True:\n"
+              "        message = json.loads(_real.socket.recv())\n"
+              "        if message.get('t') != token:\n"
+              "            continue\n"
+              "        if 'done' in message:\n"
+              "            return\n"
+              "        if message['rpc']['op'] == 'survey':\n"
+              "            _real.socket.send_string(json.dumps(\n"
+              "                {'t': token, 'n': message['n'], 'ok': {'$l': [1, 2]}}))\n"
+              "        else:\n"
+              "            _real.socket.send_string(_real.answer(message, token))\n")
     _with_graph_helpers(kernel)
     run_sync(kc.execute_interactive)(forged, timeout=60)
     try:
         caught = verdict(kernel, "assert len(nodes_below(shared_graph())) == 4")
     finally:
-        run_sync(kc.execute_interactive)("_treeprop_rpc = _real", timeout=60)
+        run_sync(kc.execute_interactive)("_treeprop_serve = _real", timeout=60)
     assert not caught.passed and caught.limit == "channel", caught
     assert "malformed" in caught.message
 
@@ -189,7 +205,7 @@ assert reads[0] <= 4 * 6, reads[0]  # counted here, in the harness, for each rea
 def test_a_test_class_property_counts_every_read_made_in_the_kernel(kernel):
     from jupyter_core.utils import run_sync
 
-    _, kc = kernel
+    _, kc, _ = kernel
     walks = ("from treeprop.graph import topological_order\n"
              "def per_path(node):\n"
              "    out = [node]\n"
