@@ -646,6 +646,9 @@ class Wire:
         # kernel can make the grader hold is bounded (RCVHWM x MAX_REPLY).
         self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_REPLY)
         self.socket.setsockopt(zmq.RCVHWM, 8)
+        # Connected once, never again: a socket the kernel later puts at that path (where
+        # its folder stays writable, without root) is never reached.
+        self.socket.setsockopt(zmq.RECONNECT_IVL, -1)
         self.socket.connect(endpoint)
         self.iopub = zmq.Socket.shadow(kc.iopub_channel.socket.underlying)
         self.shell = zmq.Socket.shadow(kc.shell_channel.socket.underlying)
