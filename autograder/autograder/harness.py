@@ -695,7 +695,7 @@ class Wire:
                 return None
             try:
                 message = json.loads(data)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:  # RecursionError: "[[[[..."
                 raise GraderChannelError("the kernel's reply is not JSON") from error
             if not isinstance(message, dict):
                 raise GraderChannelError("the kernel's reply is not an object")

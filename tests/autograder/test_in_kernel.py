@@ -217,3 +217,22 @@ def test_a_test_class_property_counts_every_read_made_in_the_kernel(kernel):
     caught = verdict(kernel, COUNTED.format(walk="per_path"))
     assert not caught.passed and caught.ename == "AssertionError", caught
     assert int(caught.message) >= 2**6 - 1, caught  # one read per path, each counted here
+
+
+@pytest.mark.parametrize("junk", ["[" * 100_000, "{" * 10, "not json", "[1, 2]"])
+def test_a_kernel_that_answers_junk_scores_zero_with_a_clear_reason(kernel, junk):
+    """Whatever comes back on the grading socket, the verdict is a channel failure."""
+    from jupyter_core.utils import run_sync
+
+    _, kc, _ = kernel
+    forged = ("_real = _treeprop_serve\n"
+              "def _treeprop_serve(token):\n"
+              "    _real.socket.recv()\n"
+              f"    _real.socket.send_string({junk!r})\n")
+    run_sync(kc.execute_interactive)(forged, timeout=60)
+    try:
+        caught = verdict(kernel, "assert careful([3, 1]) == 2")
+    finally:
+        run_sync(kc.execute_interactive)("_treeprop_serve = _real", timeout=60)
+    assert not caught.passed and caught.limit == "channel", caught
+    assert "not JSON" in caught.message or "not an object" in caught.message, caught
