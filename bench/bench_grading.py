@@ -98,6 +98,63 @@ def timed_run(course: Course, executor) -> tuple[float, int, int]:
     return seconds, len(summary.graded), len(summary.failed)
 
 
+PRODUCTS = """
+for i in range(200):
+    got = float(Multiply(Constant(2.0), Constant(3.0)).forward())
+assert got == 6.0
+"""
+
+
+def request_latency() -> tuple[float, int, float]:
+    """(ms per harness request, requests, ms per silent execute_request) on one plain
+    kernel: the test cell PRODUCTS through the harness, and, as the same-process baseline,
+    the floor of the former transport (one silent execute of ``pass`` per request, read
+    through the same synchronous sockets)."""
+    from autograder.execute import BOOT_SOURCE
+    from autograder.harness import Channel, HarnessGlobals, Sink, Wire, run_test_cell
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        boot = (f"exec(compile({BOOT_SOURCE + chr(10) + '_treeprop_boot(1048576, chr(120))'!r}"
+                ", '<boot>', 'exec'), {})")
+        reply = run_sync(kc.execute_interactive)(boot, silent=True, timeout=60)
+        wire = Wire.open(kc, km, reply["content"])
+        run_sync(kc.execute_interactive)(
+            "from treeprop.nodes import Constant\nfrom treeprop.ops import Multiply\n",
+            timeout=60)
+        channel = Channel(kc, km, Sink(1 << 20), time.monotonic() + 120, wire=wire)
+        started = time.perf_counter()
+        verdict = run_test_cell(PRODUCTS, channel, HarnessGlobals(channel), "<bench>")
+        per_request = (time.perf_counter() - started) * 1000 / max(1, verdict.requests)
+        if not verdict.passed:
+            raise SystemExit(f"the latency test cell failed: {verdict.message}")
+        rounds = 300
+        started = time.perf_counter()
+        for _ in range(rounds):
+            msg_id = kc.execute("pass", silent=True, store_history=False)
+            replied = idle = False
+            while not (replied and idle):
+                ready = wire.poll(5.0)
+                for msg in wire.drain(wire.shell) if wire.shell in ready else []:
+                    replied = replied or msg["parent_header"].get("msg_id") == msg_id
+                for msg in wire.drain(wire.iopub) if wire.iopub in ready else []:
+                    idle = idle or (msg["parent_header"].get("msg_id") == msg_id and
+                                    msg["msg_type"] == "status" and
+                                    msg["content"].get("execution_state") == "idle")
+        per_execute = (time.perf_counter() - started) * 1000 / rounds
+        wire.close()
+        return per_request, verdict.requests, per_execute
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+
+
 def run_before(tree: Path, python: str, students: int) -> dict[str, float]:
     """The same measures from an earlier checkout's own bench script (its stdout parsed)."""
     out = subprocess.run([python, str(tree / "bench" / "bench_grading.py"),
@@ -129,6 +186,9 @@ def main() -> int:
         print("no course notebooks")
         return 1
     rows = []
+    per_request, requests, per_execute = request_latency()
+    print(f"harness: {per_request:.2f} ms per request ({requests} requests); a silent "
+          f"execute_request round trip (the former transport's floor): {per_execute:.2f} ms")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         plain = demoted_masters(ids, Path(tmp) / "demoted")
         harness_runs, kernel_runs = [], []
@@ -172,6 +232,9 @@ def main() -> int:
         "| --- | --- |",
         f"| one full submission, 2 workers | {seconds_one:.1f} s (issue 11's budget: 1.5x the "
         "19.6 s before the harness = 29.4 s) |",
+        f"| one harness request (plain kernel, {requests} requests in one test cell) | "
+        f"{per_request:.2f} ms; a silent execute_request, same process: {per_execute:.2f} ms "
+        f"({per_execute / per_request:.1f}x) |",
         f"| the same notebooks, tests run in the kernel (no harness), same command | "
         f"{seconds_base:.1f} s; with the harness {seconds_one / seconds_base:.2f}x as long |",
     ]
