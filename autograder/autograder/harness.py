@@ -49,6 +49,7 @@ TRUSTED_MODULES = frozenset({
     "collections", "fractions", "decimal", "json", "re", "string", "copy", "time",
 })
 MAX_REPLY = 16 * 1024**2
+RCVHWM = 8  # messages the grader queues from one kernel (the kernel's sends wait past it)
 
 
 class GraderChannelError(Exception):
@@ -541,14 +542,14 @@ class Channel:
         while True:
             self._stop_flood()
             if self.session_reply is not None and self.session_idle:
-                message = wire.receive(self.token, block=False)  # a reply that came first
-                while message is not None and number is not None and \
-                        message.get("n") != number:
-                    message = wire.receive(self.token, block=False)
-                if message is not None and number is not None:
-                    return message
                 if number is None:
                     return {}
+                for _ in range(RCVHWM + 1):  # a reply that came before the session's end
+                    message = wire.receive(self.token, block=False)
+                    if message is None or message.get("n") == number:
+                        break
+                if message is not None and message.get("n") == number:
+                    return message
                 raise self._session_ended()
             left = self._left()
             ready = wire.poll(min(left, 1.0))
@@ -645,7 +646,7 @@ class Wire:
         # A larger message is dropped by zmq; past RCVHWM the kernel's sends wait: what a
         # kernel can make the grader hold is bounded (RCVHWM x MAX_REPLY).
         self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_REPLY)
-        self.socket.setsockopt(zmq.RCVHWM, 8)
+        self.socket.setsockopt(zmq.RCVHWM, RCVHWM)
         # Connected once, never again: a socket the kernel later puts at that path (where
         # its folder stays writable, without root) is never reached.
         self.socket.setsockopt(zmq.RECONNECT_IVL, -1)
