@@ -31,6 +31,22 @@ def readout(locator) -> float:
     return float(locator.text_content().replace("\u2212", "-"))
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's tests (each test opens its own page)."""
+    chromium = require_program("chromium", "chromium")
+    require_module("playwright", "pip install -e '.[dev]'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
+                                      headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 @pytest.fixture
 def lab(tmp_path):
     """A JupyterLab server on 127.0.0.1 serving a copy of the demo notebook."""
@@ -42,90 +58,82 @@ def lab(tmp_path):
         yield url
 
 
-def test_slider_moves_redraw_the_tree_in_jupyterlab(lab):
-    chromium = require_program("chromium", "chromium")
-    require_module("playwright", "pip install -e '.[dev]'")
-    from playwright.sync_api import expect, sync_playwright
+def test_slider_moves_redraw_the_tree_in_jupyterlab(lab, browser):
+    from playwright.sync_api import expect
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
-                                     headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            try:
-                open_notebook(page, lab, "viz_demo.ipynb")
-                run_all(page)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_notebook(page, lab, "viz_demo.ipynb")
+        run_all(page)
 
-                explorer = page.locator(".tp-explore").first
-                explorer.wait_for(timeout=60_000)
-                # the last cell trained the playground three epochs and exported its settings
-                expect(page.locator(".tp-pg-status")).to_contain_text("epoch 3", timeout=180_000)
-                expect(page.locator(".tp-pg-settings textarea")).to_have_value(
-                    re.compile('"dataset": "xor"'), timeout=30_000)
+        explorer = page.locator(".tp-explore").first
+        explorer.wait_for(timeout=60_000)
+        # the last cell trained the playground three epochs and exported its settings
+        expect(page.locator(".tp-pg-status")).to_contain_text("epoch 3", timeout=180_000)
+        expect(page.locator(".tp-pg-settings textarea")).to_have_value(
+            re.compile('"dataset": "xor"'), timeout=30_000)
 
-                root_value = explorer.locator(".tp-drawing svg g#tp_n5 text").nth(1)
-                slider_readout = explorer.locator(".tp-slider-x .widget-readout")
-                x_before = readout(slider_readout)
-                assert x_before == 1.5  # where the notebook's code put it
-                w, b = -0.4, -0.2
-                expect(root_value).to_have_text(f"value {fmt(math.tanh(w * x_before + b))}")
-                explorer.scroll_into_view_if_needed()
-                page.screenshot(path=str(OUTPUT / "viz_demo_before.png"))
+        root_value = explorer.locator(".tp-drawing svg g#tp_n5 text").nth(1)
+        slider_readout = explorer.locator(".tp-slider-x .widget-readout")
+        x_before = readout(slider_readout)
+        assert x_before == 1.5  # where the notebook's code put it
+        w, b = -0.4, -0.2
+        expect(root_value).to_have_text(f"value {fmt(math.tanh(w * x_before + b))}")
+        explorer.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "viz_demo_before.png"))
 
-                handle = explorer.locator(".tp-slider-x .noUi-handle")
-                handle.focus()
-                for _ in range(5):
-                    page.keyboard.press("ArrowLeft")
-                page.wait_for_timeout(300)
-                x_after = readout(slider_readout)
-                assert x_after < x_before
-                expected = f"value {fmt(math.tanh(w * x_after + b))}"
-                expect(root_value).to_have_text(expected, timeout=20_000)
-                x_text = explorer.locator(".tp-drawing svg g#tp_n1 text").nth(1)
-                expect(x_text).to_have_text(f"value {fmt(x_after)}")
-                page.wait_for_timeout(500)
-                explorer.screenshot(path=str(OUTPUT / "viz_demo_explorer.png"))
-                page.screenshot(path=str(OUTPUT / "viz_demo_after.png"))
+        handle = explorer.locator(".tp-slider-x .noUi-handle")
+        handle.focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(300)
+        x_after = readout(slider_readout)
+        assert x_after < x_before
+        expected = f"value {fmt(math.tanh(w * x_after + b))}"
+        expect(root_value).to_have_text(expected, timeout=20_000)
+        x_text = explorer.locator(".tp-drawing svg g#tp_n1 text").nth(1)
+        expect(x_text).to_have_text(f"value {fmt(x_after)}")
+        page.wait_for_timeout(500)
+        explorer.screenshot(path=str(OUTPUT / "viz_demo_explorer.png"))
+        page.screenshot(path=str(OUTPUT / "viz_demo_after.png"))
 
-                # step-through: the notebook left it at step 2, before the explorer's x
-                # moved; one click on "step" must recompute, not draw today's values
-                # beside the old gradients (issue 13 saw Tanh -0.885 with x = 1.5's gradient)
-                stepper = page.locator(".tp-step-through").first
-                explanation = stepper.locator(".tp-explanation")
-                expect(explanation).to_contain_text("step 2 of 6: Add + receives")
-                stepper.locator(".tp-next").click()
-                expect(explanation).to_contain_text("step 3 of 6: b receives", timeout=20_000)
-                expect(explanation).to_contain_text(f"recomputed: x = {fmt(x_after)} changed")
-                expect(stepper.locator(".tp_highlight")).to_have_count(1)
-                p = math.tanh(w * x_after + b)
-                tanh_box = stepper.locator(".tp-drawing svg g#tp_n5 text")
-                expect(tanh_box.nth(1)).to_have_text(f"value {fmt(p)}")
-                expect(tanh_box.nth(2)).to_have_text(f"grad {fmt(-2.0 * (1.0 - p))}")
-                expect(stepper.locator(".tp_stale")).to_have_count(0)
-                stepper.scroll_into_view_if_needed()
-                stepper.screenshot(path=str(OUTPUT / "viz_demo_step_through.png"))
+        # step-through: the notebook left it at step 2, before the explorer's x
+        # moved; one click on "step" must recompute, not draw today's values
+        # beside the old gradients (issue 13 saw Tanh -0.885 with x = 1.5's gradient)
+        stepper = page.locator(".tp-step-through").first
+        explanation = stepper.locator(".tp-explanation")
+        expect(explanation).to_contain_text("step 2 of 6: Add + receives")
+        stepper.locator(".tp-next").click()
+        expect(explanation).to_contain_text("step 3 of 6: b receives", timeout=20_000)
+        expect(explanation).to_contain_text(f"recomputed: x = {fmt(x_after)} changed")
+        expect(stepper.locator(".tp_highlight")).to_have_count(1)
+        p = math.tanh(w * x_after + b)
+        tanh_box = stepper.locator(".tp-drawing svg g#tp_n5 text")
+        expect(tanh_box.nth(1)).to_have_text(f"value {fmt(p)}")
+        expect(tanh_box.nth(2)).to_have_text(f"grad {fmt(-2.0 * (1.0 - p))}")
+        expect(stepper.locator(".tp_stale")).to_have_count(0)
+        stepper.scroll_into_view_if_needed()
+        stepper.screenshot(path=str(OUTPUT / "viz_demo_step_through.png"))
 
-                # playground: play trains in the background until pause is pressed
-                pg = page.locator(".tp-playground").first
-                status = pg.locator(".tp-pg-status")
-                expect(status).to_contain_text("epoch 3")
-                pg.locator(".tp-pg-play").click()
-                expect(status).to_contain_text(re.compile(r"epoch (8|9|\d\d+) "),
-                                               timeout=60_000)
-                pg.locator(".tp-pg-play").click()
-                expect(pg.locator(".tp-pg-play")).to_contain_text("play", timeout=20_000)
-                page.wait_for_timeout(1500)
-                stopped = status.text_content()
-                page.wait_for_timeout(1500)
-                assert status.text_content() == stopped  # paused: no more epochs
-                pg.scroll_into_view_if_needed()
-                pg.screenshot(path=str(OUTPUT / "viz_demo_playground.png"))
-            except Exception:
-                page.screenshot(path=str(OUTPUT / "viz_demo_failure.png"))
-                raise
-        finally:
-            browser.close()
+        # playground: play trains in the background until pause is pressed
+        pg = page.locator(".tp-playground").first
+        status = pg.locator(".tp-pg-status")
+        expect(status).to_contain_text("epoch 3")
+        pg.locator(".tp-pg-play").click()
+        expect(status).to_contain_text(re.compile(r"epoch (8|9|\d\d+) "),
+                                       timeout=60_000)
+        pg.locator(".tp-pg-play").click()
+        expect(pg.locator(".tp-pg-play")).to_contain_text("play", timeout=20_000)
+        page.wait_for_timeout(1500)
+        stopped = status.text_content()
+        page.wait_for_timeout(1500)
+        assert status.text_content() == stopped  # paused: no more epochs
+        pg.scroll_into_view_if_needed()
+        pg.screenshot(path=str(OUTPUT / "viz_demo_playground.png"))
+    except Exception:
+        page.screenshot(path=str(OUTPUT / "viz_demo_failure.png"))
+        raise
 
 
 WIDE_CELLS = [
@@ -195,90 +203,82 @@ def wide_lab(tmp_path):
         yield url
 
 
-def test_wide_drawings_fit_zoom_on_click_and_controls_explain_themselves(wide_lab):
-    chromium = require_program("chromium", "chromium")
-    require_module("playwright", "pip install -e '.[dev]'")
-    from playwright.sync_api import expect, sync_playwright
+def test_wide_drawings_fit_zoom_on_click_and_controls_explain_themselves(wide_lab, browser):
+    from playwright.sync_api import expect
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
-                                     headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            try:
-                open_notebook(page, wide_lab, "wide.ipynb")
-                run_all(page)
-                expect(page.locator(".tp-playground .tp-pg-rate")).to_contain_text(
-                    "0 / 2000 epochs", timeout=120_000)
-                expect(page.locator(".tp-fit")).to_have_count(6)  # 2 outputs, 4 widgets
-                warning = page.locator(".tp-explore .tp-warning")
-                expect(warning).to_have_count(1)  # only the BCE one, on an output of 6
-                expect(warning).to_be_visible()
-                expect(warning).to_contain_text("the output is 6")
-                expect(warning).to_contain_text("Put a Sigmoid on the output")
-                page.wait_for_timeout(500)
-                sizes = page.evaluate(SIZES_JS)
-                for s in sizes:
-                    assert s["shown"] and s["pre"] == 0, s  # trusted: the SVG, not the text
-                    assert s["drawn"] <= s["out"] + 0.5, s  # never wider than the output
-                wide, small, explorer = sizes[0], sizes[1], sizes[2]
-                assert wide["natural"] > 1.5 * wide["out"]  # it had to be scaled down
-                assert wide["drawn"] > 0.9 * wide["out"]  # ... to the output's width
-                assert small["drawn"] == pytest.approx(small["natural"], abs=1)  # not enlarged
-                assert explorer["natural"] > explorer["out"]
-                page.screenshot(path=str(OUTPUT / "wide_fitted.png"))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_notebook(page, wide_lab, "wide.ipynb")
+        run_all(page)
+        expect(page.locator(".tp-playground .tp-pg-rate")).to_contain_text(
+            "0 / 2000 epochs", timeout=120_000)
+        expect(page.locator(".tp-fit")).to_have_count(6)  # 2 outputs, 4 widgets
+        warning = page.locator(".tp-explore .tp-warning")
+        expect(warning).to_have_count(1)  # only the BCE one, on an output of 6
+        expect(warning).to_be_visible()
+        expect(warning).to_contain_text("the output is 6")
+        expect(warning).to_contain_text("Put a Sigmoid on the output")
+        page.wait_for_timeout(500)
+        sizes = page.evaluate(SIZES_JS)
+        for s in sizes:
+            assert s["shown"] and s["pre"] == 0, s  # trusted: the SVG, not the text
+            assert s["drawn"] <= s["out"] + 0.5, s  # never wider than the output
+        wide, small, explorer = sizes[0], sizes[1], sizes[2]
+        assert wide["natural"] > 1.5 * wide["out"]  # it had to be scaled down
+        assert wide["drawn"] > 0.9 * wide["out"]  # ... to the output's width
+        assert small["drawn"] == pytest.approx(small["natural"], abs=1)  # not enlarged
+        assert explorer["natural"] > explorer["out"]
+        page.screenshot(path=str(OUTPUT / "wide_fitted.png"))
 
-                fit = page.locator(".tp-fit .tp-svg").first
-                fit.click(position={"x": 30, "y": 30})
-                page.wait_for_timeout(300)
-                zoomed = page.evaluate(SIZES_JS)[0]
-                assert zoomed["drawn"] == pytest.approx(wide["natural"], abs=1)  # full size
-                assert zoomed["drawn"] > zoomed["out"]
-                page.screenshot(path=str(OUTPUT / "wide_zoomed.png"))
-                fit.click(position={"x": 30, "y": 30})
-                page.wait_for_timeout(300)
-                assert page.evaluate(SIZES_JS)[0]["drawn"] == pytest.approx(wide["drawn"], abs=1)
-                page.locator(".tp-fit .tp-svg").nth(1).click()  # a drawing that fits: no change
-                page.wait_for_timeout(300)
-                assert page.evaluate(SIZES_JS)[1]["drawn"] == pytest.approx(small["drawn"],
-                                                                            abs=1)
+        fit = page.locator(".tp-fit .tp-svg").first
+        fit.click(position={"x": 30, "y": 30})
+        page.wait_for_timeout(300)
+        zoomed = page.evaluate(SIZES_JS)[0]
+        assert zoomed["drawn"] == pytest.approx(wide["natural"], abs=1)  # full size
+        assert zoomed["drawn"] > zoomed["out"]
+        page.screenshot(path=str(OUTPUT / "wide_zoomed.png"))
+        fit.click(position={"x": 30, "y": 30})
+        page.wait_for_timeout(300)
+        assert page.evaluate(SIZES_JS)[0]["drawn"] == pytest.approx(wide["drawn"], abs=1)
+        page.locator(".tp-fit .tp-svg").nth(1).click()  # a drawing that fits: no change
+        page.wait_for_timeout(300)
+        assert page.evaluate(SIZES_JS)[1]["drawn"] == pytest.approx(small["drawn"],
+                                                                    abs=1)
 
-                gaps = page.evaluate(CLEARANCE_JS)
-                assert len(gaps) > 50
-                tight = [g for g in gaps if g[2] < 2.0]  # SVG units are points
-                assert not tight, f"labels touching their outline as drawn: {tight[:5]}"
+        gaps = page.evaluate(CLEARANCE_JS)
+        assert len(gaps) > 50
+        tight = [g for g in gaps if g[2] < 2.0]  # SVG units are points
+        assert not tight, f"labels touching their outline as drawn: {tight[:5]}"
 
-                for css, words in [(".tp-next", "one step on"), (".tp-back", "one step back"),
-                                   (".tp-play", "play the backward pass"),
-                                   (".tp-pg-play", "train until paused"),
-                                   (".tp-pg-step", "train one epoch"),
-                                   (".tp-pg-reset", "new data")]:
-                    title = page.locator(css).first.get_attribute("title") or ""
-                    assert words in title, (css, title)
-                stepper = page.locator(".tp-step-through").first
-                stepper.locator(".tp-next").click()
-                expect(stepper.locator(".tp-explanation")).to_contain_text(
-                    "step 1 of 4: Tanh receives d =", timeout=20_000)
-                pg = page.locator(".tp-playground").first
-                pg.locator(".tp-pg-step").click()
-                expect(pg.locator(".tp-pg-rate")).to_contain_text(
-                    re.compile(r"^1 / 2000 epochs · [\d.]+ epochs/s$"), timeout=60_000)
-            except Exception:
-                page.screenshot(path=str(OUTPUT / "wide_failure.png"))
-                raise
+        for css, words in [(".tp-next", "one step on"), (".tp-back", "one step back"),
+                           (".tp-play", "play the backward pass"),
+                           (".tp-pg-play", "train until paused"),
+                           (".tp-pg-step", "train one epoch"),
+                           (".tp-pg-reset", "new data")]:
+            title = page.locator(css).first.get_attribute("title") or ""
+            assert words in title, (css, title)
+        stepper = page.locator(".tp-step-through").first
+        stepper.locator(".tp-next").click()
+        expect(stepper.locator(".tp-explanation")).to_contain_text(
+            "step 1 of 4: Tanh receives d =", timeout=20_000)
+        pg = page.locator(".tp-playground").first
+        pg.locator(".tp-pg-step").click()
+        expect(pg.locator(".tp-pg-rate")).to_contain_text(
+            re.compile(r"^1 / 2000 epochs · [\d.]+ epochs/s$"), timeout=60_000)
+    except Exception:
+        page.screenshot(path=str(OUTPUT / "wide_failure.png"))
+        raise
 
-            # untrusted (saved by nbclient, opened afresh): JupyterLab sanitises the HTML,
-            # so the SVG goes; the text tree must show instead of the SVG's words
-            saved = browser.new_page(viewport={"width": 1400, "height": 1000})
-            try:
-                open_notebook(saved, wide_lab, "saved.ipynb", workspace="saved")
-                expect(saved.locator(".tp-fit")).to_have_count(2, timeout=30_000)
-                for s in saved.evaluate(SIZES_JS):
-                    assert not s["shown"] and s["pre"] > 0, s
-                    assert s["text"].startswith("[n"), s  # the text tree, from its root
-                saved.screenshot(path=str(OUTPUT / "wide_untrusted.png"))
-            finally:
-                saved.close()
-        finally:
-            browser.close()
+    # untrusted (saved by nbclient, opened afresh): JupyterLab sanitises the HTML,
+    # so the SVG goes; the text tree must show instead of the SVG's words
+    saved = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_notebook(saved, wide_lab, "saved.ipynb", workspace="saved")
+        expect(saved.locator(".tp-fit")).to_have_count(2, timeout=30_000)
+        for s in saved.evaluate(SIZES_JS):
+            assert not s["shown"] and s["pre"] > 0, s
+            assert s["text"].startswith("[n"), s  # the text tree, from its root
+        saved.screenshot(path=str(OUTPUT / "wide_untrusted.png"))
+    finally:
+        saved.close()
