@@ -150,13 +150,22 @@ def test_nodes_below_costs_one_request_however_large_the_graph(kernel):
     assert large.requests == small.requests
 
 
-def test_a_malformed_description_from_the_kernel_scores_zero(kernel):
+def forged_verdict(kernel, forged_serve: str, source: str):
+    """The verdict on ``source`` while the submission's own ``_treeprop_serve`` (defined by
+    ``forged_serve``, which may call the real one as ``_real``) answers the grader."""
     from jupyter_core.utils import run_sync
 
     _, kc, _ = kernel
+    run_sync(kc.execute_interactive)("_real = _treeprop_serve\n" + forged_serve, timeout=60)
+    try:
+        return verdict(kernel, source)
+    finally:
+        run_sync(kc.execute_interactive)("_treeprop_serve = _real", timeout=60)
+
+
+def test_a_malformed_description_from_the_kernel_scores_zero(kernel):
     # a submission that answers the survey itself with something that is not a graph
     forged = ("import json\n"
-              "_real = _treeprop_serve\n"
               "def _treeprop_serve(token):\n"
               "    while True:\n"
               "        message = json.loads(_real.socket.recv())\n"
@@ -170,11 +179,7 @@ def test_a_malformed_description_from_the_kernel_scores_zero(kernel):
               "        else:\n"
               "            _real.socket.send_string(_real.answer(message, token))\n")
     _with_graph_helpers(kernel)
-    run_sync(kc.execute_interactive)(forged, timeout=60)
-    try:
-        caught = verdict(kernel, "assert len(nodes_below(shared_graph())) == 4")
-    finally:
-        run_sync(kc.execute_interactive)("_treeprop_serve = _real", timeout=60)
+    caught = forged_verdict(kernel, forged, "assert len(nodes_below(shared_graph())) == 4")
     assert not caught.passed and caught.limit == "channel", caught
     assert "malformed" in caught.message
 
@@ -222,17 +227,9 @@ def test_a_test_class_property_counts_every_read_made_in_the_kernel(kernel):
 @pytest.mark.parametrize("junk", ["[" * 100_000, "{" * 10, "not json", "[1, 2]"])
 def test_a_kernel_that_answers_junk_scores_zero_with_a_clear_reason(kernel, junk):
     """Whatever comes back on the grading socket, the verdict is a channel failure."""
-    from jupyter_core.utils import run_sync
-
-    _, kc, _ = kernel
-    forged = ("_real = _treeprop_serve\n"
-              "def _treeprop_serve(token):\n"
+    forged = ("def _treeprop_serve(token):\n"
               "    _real.socket.recv()\n"
               f"    _real.socket.send_string({junk!r})\n")
-    run_sync(kc.execute_interactive)(forged, timeout=60)
-    try:
-        caught = verdict(kernel, "assert careful([3, 1]) == 2")
-    finally:
-        run_sync(kc.execute_interactive)("_treeprop_serve = _real", timeout=60)
+    caught = forged_verdict(kernel, forged, "assert careful([3, 1]) == 2")
     assert not caught.passed and caught.limit == "channel", caught
     assert "not JSON" in caught.message or "not an object" in caught.message, caught
