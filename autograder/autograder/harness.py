@@ -671,10 +671,7 @@ class Wire:
         if endpoint.startswith("ipc://"):
             # the kernel's path, seen from here (inside the sandbox's own root if any)
             root = getattr(km, "sandbox_root", None) or ""
-            inside = endpoint[len("ipc://"):]
-            if root and not inside.startswith(root):
-                inside = root + inside
-            endpoint = "ipc://" + inside
+            endpoint = "ipc://" + root + endpoint[len("ipc://"):]
         elif not endpoint.startswith("tcp://"):
             raise GraderChannelError("the kernel's agent listens on an unknown transport")
         return cls(kc, endpoint)
