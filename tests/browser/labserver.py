@@ -19,6 +19,25 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture():
+    """One headless Chromium for a test module (each test opens its own page). A test
+    module gets it by importing this function; its tests ask for ``browser``."""
+    from conftest import require_module, require_program
+
+    chromium = require_program("chromium", "chromium")
+    require_module("playwright", "pip install -e '.[dev]'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
+                                      headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import require_module, require_program
-from labserver import CHROMIUM_ARGS, lab_server, open_notebook, run_all
+from conftest import require_program
+from labserver import browser_fixture, lab_server, open_notebook, run_all  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "browser" / "run_all"
@@ -47,19 +47,6 @@ def lab(released, tmp_path_factory):
     with lab_server(released, tmp_path_factory.mktemp("lab"),
                     {"windowingMode": "none"}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = require_program("chromium", "chromium")
-    require_module("playwright", "pip install -e '.[dev]'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
-                                      headless=True)
-        yield launched
-        launched.close()
 
 
 CELLS_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).map(c => ({

@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import require_module, require_program
-from labserver import CHROMIUM_ARGS, lab_server, open_notebook, run_all
+from conftest import require_program
+from labserver import browser_fixture, lab_server, open_notebook, run_all  # noqa: F401
 
 from treeprop.viz.model import fmt
 
@@ -29,22 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def readout(locator) -> float:
     """A slider's readout as a number (ipywidgets writes minus as U+2212)."""
     return float(locator.text_content().replace("\u2212", "-"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module's tests (each test opens its own page)."""
-    chromium = require_program("chromium", "chromium")
-    require_module("playwright", "pip install -e '.[dev]'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
-                                      headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
