@@ -233,3 +233,15 @@ def test_a_kernel_that_answers_junk_scores_zero_with_a_clear_reason(kernel, junk
     caught = forged_verdict(kernel, forged, "assert careful([3, 1]) == 2")
     assert not caught.passed and caught.limit == "channel", caught
     assert "not JSON" in caught.message or "not an object" in caught.message, caught
+
+
+def test_systemexit_in_the_submissions_code_during_a_test_is_named_as_such(kernel):
+    """Not a channel failure: the grader ends the notebook as for a plain cell's exit."""
+    from jupyter_core.utils import run_sync
+
+    _, kc, _ = kernel
+    run_sync(kc.execute_interactive)("def leave(x):\n    raise SystemExit(3)\n", timeout=60)
+    caught = verdict(kernel, "assert leave(1) == 1")
+    assert not caught.passed and caught.ename == "SystemExit", caught
+    assert caught.limit is None and "raised SystemExit" in caught.message, caught
+    assert verdict(kernel, "assert careful([3, 1]) == 2").passed  # the kernel lives on
